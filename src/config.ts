@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+/** A duration variable: "30h", "180s", "5000ms", or a bare number meaning `bareUnit`. Kept as milliseconds. */
+const duration = (fallback: string, bareUnit: 'ms' | 's') =>
+  z
+    .string()
+    .default(fallback)
+    .transform((raw, ctx) => {
+      const ms = parseDuration(raw, bareUnit);
+      if (ms === null || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a positive duration such as 30s, 5m, 30h or 30d, got "${raw}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => ['true', '1', 'on', 'yes'].includes(v));
+
+const serialPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_URL: z.string().url().optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    STORE: z.enum(['sqlite', 'memory', 'redis']).optional(),
+    REDIS_URL: z.string().url().optional(),
+    HOME_SERIAL: z.string().regex(serialPattern, 'letters, digits, ".", "_" or "-", at most 64').default('home-1'),
+    HUB_KEY: z.string().min(16, 'at least 16 characters').optional(),
+    JWT_SECRET: z.string().min(1).optional(),
+    JWT_ISSUER: z.string().min(1).default('home-relay'),
+    JWT_AUDIENCE: z.string().min(1).default('home-relay-clients'),
+    ACCESS_TOKEN_TTL: duration('30h', 's'),
+    REFRESH_TOKEN_TTL: duration('30d', 's'),
+    PAIRING_CODE_TTL: duration('180', 's'),
+    PAIRING_MAX_ATTEMPTS: positiveInt(5),
+    PAIRING_LOCK_AFTER: positiveInt(3),
+    PAIRING_LOCK_DURATION: duration('1h', 's'),
+    RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+    RATE_LIMIT_CODE_PER_MINUTE: positiveInt(10),
+    RATE_LIMIT_CLAIM_PER_MINUTE: positiveInt(20),
+    RATE_LIMIT_REFRESH_PER_MINUTE: positiveInt(60),
+    RATE_LIMIT_QR_PER_MINUTE: positiveInt(20),
+    DEVICE_COMMAND_TIMEOUT: duration('5s', 's'),
+    QR_SESSION_TTL: duration('185', 's'),
+    QR_PING_INTERVAL: duration('10', 's'),
+    CORS_ORIGINS: z.string().default(''),
+    TRUST_PROXY: z.string().default('false'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DEMO_DEVICES: flag(true),
+  })
+  .superRefine((env, ctx) => {
+    if (env.STORE === 'redis' && !env.REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when STORE=redis' });
+    }
+    if (env.NODE_ENV === 'production' && (!env.JWT_SECRET || Buffer.byteLength(env.JWT_SECRET) < 32)) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required with NODE_ENV=production, at least 32 bytes' });
+    }
+  });
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string | undefined;
+  readonly dataDir: string;
+  readonly store: 'sqlite' | 'memory' | 'redis';
+  readonly redisUrl: string | undefined;
+  readonly homeSerial: string;
+  readonly hubKey: string | undefined;
+  readonly jwtSecret: string | undefined;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly accessTokenTtlMs: number;
+  readonly refreshTokenTtlMs: number;
+  readonly pairingCodeTtlMs: number;
+  readonly pairingMaxAttempts: number;
+  readonly pairingLockAfter: number;
+  readonly pairingLockDurationMs: number;
+  readonly rateLimits: {
+    readonly enabled: boolean;
+    readonly codePerMinute: number;
+    readonly claimPerMinute: number;
+    readonly refreshPerMinute: number;
+    readonly qrPerMinute: number;
+  };
+  readonly deviceCommandTimeoutMs: number;
+  readonly qrSessionTtlMs: number;
+  readonly qrPingIntervalMs: number;
+  readonly corsOrigins: readonly string[];
+  readonly trustProxy: boolean | number | string;
+  readonly logLevel: string;
+  readonly demoDevices: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function parseTrustProxy(raw: string): boolean | number | string {
+  if (raw === 'true') return true;
+  if (raw === 'false' || raw === '') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw; // express accepts "loopback", CIDR lists, …
+}
+
+/** Validates the environment; throws ConfigError listing every bad variable by name. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset" so that a blank line in .env falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
+    dataDir: e.DATA_DIR,
+    store: e.STORE ?? (e.REDIS_URL ? 'redis' : 'sqlite'),
+    redisUrl: e.REDIS_URL,
+    homeSerial: e.HOME_SERIAL,
+    hubKey: e.HUB_KEY,
+    jwtSecret: e.JWT_SECRET,
+    jwtIssuer: e.JWT_ISSUER,
+    jwtAudience: e.JWT_AUDIENCE,
+    accessTokenTtlMs: e.ACCESS_TOKEN_TTL,
+    refreshTokenTtlMs: e.REFRESH_TOKEN_TTL,
+    pairingCodeTtlMs: e.PAIRING_CODE_TTL,
+    pairingMaxAttempts: e.PAIRING_MAX_ATTEMPTS,
+    pairingLockAfter: e.PAIRING_LOCK_AFTER,
+    pairingLockDurationMs: e.PAIRING_LOCK_DURATION,
+    rateLimits: Object.freeze({
+      enabled: e.RATE_LIMITS === 'on',
+      codePerMinute: e.RATE_LIMIT_CODE_PER_MINUTE,
+      claimPerMinute: e.RATE_LIMIT_CLAIM_PER_MINUTE,
+      refreshPerMinute: e.RATE_LIMIT_REFRESH_PER_MINUTE,
+      qrPerMinute: e.RATE_LIMIT_QR_PER_MINUTE,
+    }),
+    deviceCommandTimeoutMs: e.DEVICE_COMMAND_TIMEOUT,
+    qrSessionTtlMs: e.QR_SESSION_TTL,
+    qrPingIntervalMs: e.QR_PING_INTERVAL,
+    corsOrigins: Object.freeze(
+      e.CORS_ORIGINS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    logLevel: e.LOG_LEVEL,
+    demoDevices: e.DEMO_DEVICES,
+  });
+}
+
+export { serialPattern };

@@ -1,0 +1,101 @@
+import type { Clock } from '../clock.ts';
+import { isoAt } from '../clock.ts';
+import { randomId } from '../crypto.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { HomeEvents } from '../ports.ts';
+import type { GrantMethod, GrantRecord, Store } from '../store/types.ts';
+import type { AccessClaims, TokenResponse, TokenService } from '../tokens/service.ts';
+
+export interface GrantView {
+  id: string;
+  clientName: string;
+  method: GrantMethod;
+  createdAt: string;
+  lastUsedAt: string;
+  ip: string;
+  current: boolean;
+}
+
+export interface Principal {
+  grant: GrantRecord;
+  claims: AccessClaims;
+}
+
+/** lastUsedAt is a hint for people, not an audit log: write it at most once a minute per grant. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** Grants (a paired client) and everything that authenticates or ends one. */
+export class GrantService {
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; logger: Logger; events: HomeEvents; tokens: TokenService },
+  ) {}
+
+  async create(serial: string, clientName: string, method: GrantMethod, ip: string): Promise<TokenResponse> {
+    const { store, clock, events, tokens, logger } = this.deps;
+    const now = isoAt(clock.now());
+    const grant: GrantRecord = { id: randomId(16), serial, clientName, method, createdAt: now, lastUsedAt: now, ip, revokedAt: null };
+    await store.createGrant(grant);
+    logger.info({ serial, grantId: grant.id, method }, 'grant created');
+    events.toKiosks(serial, 'grant:created', { grantId: grant.id, clientName });
+    return tokens.issuePair(grant);
+  }
+
+  /** A bearer token → its live grant. Throws invalid_token / token_revoked. */
+  async authenticate(token: string, ip?: string): Promise<Principal> {
+    const { store, clock } = this.deps;
+    const claims = this.deps.tokens.verifyAccess(token);
+    const grant = await store.getGrant(claims.sub);
+    if (!grant || grant.revokedAt !== null) throw new AppError('token_revoked');
+    if (grant.serial !== claims.api_serial) throw new AppError('invalid_token');
+    const now = clock.now();
+    if (ip !== undefined && (now - Date.parse(grant.lastUsedAt) > TOUCH_INTERVAL_MS || grant.ip !== ip)) {
+      await store.touchGrant(grant.id, isoAt(now), ip);
+    }
+    return { grant, claims };
+  }
+
+  async list(serial: string, currentGrantId?: string): Promise<GrantView[]> {
+    const grants = await this.deps.store.listGrants(serial);
+    return grants.map((g) => ({
+      id: g.id,
+      clientName: g.clientName,
+      method: g.method,
+      createdAt: g.createdAt,
+      lastUsedAt: g.lastUsedAt,
+      ip: g.ip,
+      current: g.id === currentGrantId,
+    }));
+  }
+
+  /** Revokes a grant of `serial`; another home's grant is reported as not found. */
+  async revoke(serial: string, grantId: string): Promise<void> {
+    const grant = await this.deps.store.getGrant(grantId);
+    if (!grant || grant.serial !== serial || grant.revokedAt !== null) throw new AppError('grant_not_found');
+    await this.end(grant, 'revoked');
+  }
+
+  async refresh(refreshToken: string): Promise<TokenResponse> {
+    const { store, tokens, logger } = this.deps;
+    const spent = await tokens.spendRefresh(refreshToken);
+    if ('reusedBy' in spent) {
+      const grant = await store.getGrant(spent.reusedBy);
+      if (grant && grant.revokedAt === null) {
+        logger.warn({ grantId: grant.id, serial: grant.serial }, 'refresh token reused: revoking its grant');
+        await this.end(grant, 'refresh token reuse');
+      }
+      throw new AppError('token_revoked', 'This refresh token was already used; the grant is revoked.');
+    }
+    const grant = await store.getGrant(spent.grantId);
+    if (!grant || grant.revokedAt !== null) throw new AppError('token_revoked');
+    return tokens.issuePair(grant);
+  }
+
+  private async end(grant: GrantRecord, reason: string): Promise<void> {
+    const { store, clock, events, logger } = this.deps;
+    if (!(await store.revokeGrant(grant.id, isoAt(clock.now())))) return;
+    logger.info({ serial: grant.serial, grantId: grant.id, reason }, 'grant revoked');
+    events.endGrantSessions(grant.id);
+    events.toKiosks(grant.serial, 'grant:revoked', { grantId: grant.id });
+  }
+}

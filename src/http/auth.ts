@@ -1,0 +1,35 @@
+import type { NextFunction, Request, Response } from 'express';
+import { AppError } from '../errors.ts';
+import type { GrantService, Principal } from '../grants/service.ts';
+
+const challenge = { 'WWW-Authenticate': 'Bearer realm="home-relay"' };
+const invalidChallenge = { 'WWW-Authenticate': 'Bearer realm="home-relay", error="invalid_token"' };
+
+/** "Bearer <token>" → token; anything else is a missing/malformed credential. */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer +([A-Za-z0-9_\-.=~+/]+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+/** Rejects unauthenticated requests; on success the principal is in `res.locals.principal`. */
+export function requireAuth(grants: GrantService) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const token = bearerToken(req.get('authorization'));
+    if (!token) {
+      const sent = req.get('authorization') !== undefined;
+      throw new AppError('unauthorized', 'Send "Authorization: Bearer <token>".', undefined, sent ? invalidChallenge : challenge);
+    }
+    try {
+      res.locals.principal = await grants.authenticate(token, req.ip);
+    } catch (err) {
+      if (err instanceof AppError && (err.code === 'invalid_token' || err.code === 'token_revoked')) {
+        throw new AppError(err.code, err.message, undefined, invalidChallenge);
+      }
+      throw err;
+    }
+    next();
+  };
+}
+
+export const principalOf = (res: Response): Principal => res.locals.principal as Principal;

@@ -1,0 +1,44 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { isoAt } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Services } from '../services.ts';
+import { principalOf, requireAuth } from './auth.ts';
+import { limitPerIp } from './rate-limit.ts';
+import { parsePayload } from './validate.ts';
+
+const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(512) });
+
+export function grantRoutes(services: Services, config: Config, json: express.RequestHandler): Router {
+  const { grants, rateLimiter } = services;
+  const auth = requireAuth(grants);
+  const router = Router();
+
+  router.post(
+    '/api/v1/tokens/refresh',
+    limitPerIp(rateLimiter, 'refresh', config.rateLimits.refreshPerMinute),
+    json,
+    async (req, res) => {
+      const { refreshToken } = parsePayload(refreshBody, req.body);
+      res.status(200).json(await grants.refresh(refreshToken));
+    },
+  );
+
+  router.get('/api/v1/me', auth, (_req, res) => {
+    const { grant, claims } = principalOf(res);
+    res.json({ grantId: grant.id, serial: grant.serial, clientName: grant.clientName, expiresAt: isoAt(claims.exp * 1000) });
+  });
+
+  router.get('/api/v1/grants', auth, async (_req, res) => {
+    const { grant } = principalOf(res);
+    res.json({ grants: await grants.list(grant.serial, grant.id) });
+  });
+
+  router.delete('/api/v1/grants/:id', auth, async (req, res) => {
+    const { grant } = principalOf(res);
+    await grants.revoke(grant.serial, String(req.params.id));
+    res.status(204).end();
+  });
+
+  return router;
+}

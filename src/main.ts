@@ -1,0 +1,72 @@
+import 'dotenv/config';
+import { ensureDefaultHome, kioskUrl, resolveJwtSecret } from './bootstrap.ts';
+import { systemClock } from './clock.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { Metrics } from './metrics.ts';
+import { createServer } from './server.ts';
+import { openStore } from './store/index.ts';
+
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const clock = systemClock;
+  const jwtSecret = resolveJwtSecret(config);
+  const store = await openStore(config, clock);
+  const defaultHome = await ensureDefaultHome(config, store, clock);
+  const server = createServer({ config, store, clock, logger, metrics: new Metrics(), jwtSecret });
+  const port = await server.listen(config.port, config.host);
+
+  const baseUrl = config.publicUrl ?? `http://localhost:${port}`;
+  logger.info({ port, store: store.kind, serial: defaultHome.serial }, 'home-relay listening');
+  // The banner goes to the operator's terminal, not the log stream: it carries the kiosk's key.
+  process.stdout.write(
+    `\n  home-relay on ${baseUrl}  (store: ${store.kind})\n` +
+      `  dashboard:  ${baseUrl}/\n` +
+      `  kiosk:      ${kioskUrl(baseUrl, defaultHome.serial, defaultHome.printableKey)}\n` +
+      (defaultHome.note ? `  note:       ${defaultHome.note}\n` : '') +
+      '\n',
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took longer than 5 s; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    server
+      .close()
+      .then(() => store.close())
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+}
+
+void main().catch((err: unknown) => {
+  console.error('home-relay failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

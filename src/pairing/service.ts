@@ -1,0 +1,200 @@
+import type { Clock } from '../clock.ts';
+import { isoAt } from '../clock.ts';
+import type { Config } from '../config.ts';
+import { digestsEqual, hmacHex, randomId, sixDigitCode } from '../crypto.ts';
+import { AppError } from '../errors.ts';
+import type { GrantService } from '../grants/service.ts';
+import type { HomeService } from '../homes/service.ts';
+import type { Logger } from '../logger.ts';
+import type { HomeEvents, RequestOrigin } from '../ports.ts';
+import type { Store } from '../store/types.ts';
+import type { TokenResponse } from '../tokens/service.ts';
+import { type ActiveCode, type ClaimOutcome, judgeClaim, recordBurn } from './rules.ts';
+
+export type PairingOutcome = 'issued' | 'claimed' | 'wrong' | 'burned' | 'expired' | 'locked' | 'kiosk_offline';
+
+export interface PairingDeps {
+  config: Pick<Config, 'pairingCodeTtlMs' | 'pairingMaxAttempts' | 'pairingLockAfter' | 'pairingLockDurationMs'>;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  events: HomeEvents;
+  homes: HomeService;
+  grants: GrantService;
+  /** HMAC key for stored codes; the same on every instance (derived from the JWT secret). */
+  codeKey: Buffer;
+  onOutcome?: (outcome: PairingOutcome) => void;
+}
+
+export interface CodeRequest {
+  serial?: string | undefined;
+  clientName?: string | undefined;
+  origin: RequestOrigin;
+}
+
+export interface CodeIssued {
+  serial: string;
+  expiresAt: string;
+  ttlSeconds: number;
+}
+
+/** How long a code's record outlives the code, so the expiry notice can tell "expired" from "claimed". */
+const RECORD_GRACE_MS = 60_000;
+
+const codeKeyOf = (serial: string) => `pairing:code:${serial}`;
+const lockKeyOf = (serial: string) => `pairing:lock:${serial}`;
+const burnsKeyOf = (serial: string) => `pairing:burns:${serial}`;
+
+/**
+ * Six-digit pairing. The code lives in the Store only as an HMAC bound to its home, is pushed
+ * only to that home's kiosk room, and every claim is judged inside one atomic store update, so
+ * concurrent claims on any instance see one consistent attempt count.
+ */
+export class PairingService {
+  /** Per-instance timers that announce expiry; the store's own expiry is what actually counts. */
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly deps: PairingDeps) {}
+
+  async requestCode(request: CodeRequest): Promise<CodeIssued> {
+    const { store, clock, events, config, logger } = this.deps;
+    const home = await this.deps.homes.resolve(request.serial);
+    const serial = home.serial;
+    await this.assertUnlocked(serial);
+    if ((await events.kioskCount(serial)) === 0) {
+      this.count('kiosk_offline');
+      throw new AppError('kiosk_offline');
+    }
+    const code = sixDigitCode();
+    const now = clock.now();
+    const active: ActiveCode = {
+      id: randomId(9),
+      hash: this.hashCode(serial, code),
+      expiresAt: now + config.pairingCodeTtlMs,
+      attemptsLeft: config.pairingMaxAttempts,
+    };
+    // A new request replaces the home's active code: the old one stops working at once.
+    await store.set(codeKeyOf(serial), active, active.expiresAt + RECORD_GRACE_MS);
+    const ttlSeconds = Math.round(config.pairingCodeTtlMs / 1000);
+    const expiresAt = isoAt(active.expiresAt);
+    events.toKiosks(serial, 'pairing:code', {
+      code,
+      expiresAt,
+      ttlSeconds,
+      ...(request.clientName ? { clientName: request.clientName } : {}),
+      requestedFrom: { ip: request.origin.ip, userAgent: request.origin.userAgent },
+    });
+    this.scheduleExpiryNotice(serial, active.id, config.pairingCodeTtlMs);
+    this.count('issued');
+    logger.info({ serial, ip: request.origin.ip }, 'pairing code issued');
+    return { serial, expiresAt, ttlSeconds };
+  }
+
+  async claim(input: { code: string; serial?: string | undefined; clientName?: string | undefined; ip: string }): Promise<TokenResponse> {
+    const { store, clock, events, logger } = this.deps;
+    const home = await this.deps.homes.resolve(input.serial);
+    const serial = home.serial;
+    await this.assertUnlocked(serial);
+    const candidate = this.hashCode(serial, input.code);
+    const now = clock.now();
+    const outcome = await store.update<ActiveCode, ClaimOutcome>(codeKeyOf(serial), (current) =>
+      judgeClaim(current, now, (hash) => digestsEqual(hash, candidate)),
+    );
+    switch (outcome.kind) {
+      case 'none':
+        this.count('expired');
+        throw new AppError('code_expired');
+      case 'wrong':
+        this.count('wrong');
+        logger.info({ serial, ip: input.ip, attemptsLeft: outcome.attemptsLeft }, 'pairing claim with a wrong code');
+        throw new AppError('invalid_code', undefined, { attemptsLeft: outcome.attemptsLeft });
+      case 'burned':
+        this.count('burned');
+        this.clearExpiryNotice(serial);
+        logger.warn({ serial, ip: input.ip }, 'pairing code burned after too many wrong claims');
+        events.toKiosks(serial, 'pairing:burned', {});
+        await this.countBurn(serial, now);
+        throw new AppError('too_many_attempts');
+      case 'ok': {
+        this.count('claimed');
+        this.clearExpiryNotice(serial);
+        const clientName = input.clientName ?? 'Unnamed client';
+        const tokens = await this.deps.grants.create(serial, clientName, 'code', input.ip);
+        events.toKiosks(serial, 'pairing:claimed', { grantId: tokens.grantId, clientName });
+        logger.info({ serial, ip: input.ip, grantId: tokens.grantId }, 'pairing code claimed');
+        return tokens;
+      }
+    }
+  }
+
+  /** Withdraws the active code (kiosk's `pairing:cancel`); kiosks clear their screens. */
+  async cancel(serial: string): Promise<void> {
+    const removed = await this.deps.store.del(codeKeyOf(serial));
+    this.clearExpiryNotice(serial);
+    if (removed) this.deps.events.toKiosks(serial, 'pairing:expired', { reason: 'cancelled' });
+  }
+
+  close(): void {
+    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    this.expiryTimers.clear();
+  }
+
+  private async assertUnlocked(serial: string): Promise<void> {
+    const lock = await this.deps.store.get<{ until: number }>(lockKeyOf(serial));
+    if (lock && lock.until > this.deps.clock.now()) {
+      this.count('locked');
+      const retryAfter = Math.ceil((lock.until - this.deps.clock.now()) / 1000);
+      throw new AppError('pairing_locked', undefined, { until: isoAt(lock.until) }, { 'Retry-After': String(retryAfter) });
+    }
+  }
+
+  private async countBurn(serial: string, now: number): Promise<void> {
+    const { store, config, events, logger } = this.deps;
+    const burnsInWindow = await store.update<number[], number>(burnsKeyOf(serial), (burns) =>
+      recordBurn(burns, now, 3_600_000),
+    );
+    if (burnsInWindow < config.pairingLockAfter) return;
+    const until = now + config.pairingLockDurationMs;
+    await store.set(lockKeyOf(serial), { until }, until);
+    await store.del(burnsKeyOf(serial));
+    logger.warn({ serial, until: isoAt(until) }, 'pairing locked after repeated burned codes');
+    events.toKiosks(serial, 'pairing:locked', { until: isoAt(until) });
+  }
+
+  private hashCode(serial: string, code: string): string {
+    return hmacHex(this.deps.codeKey, `${serial}\u0000${code}`);
+  }
+
+  private scheduleExpiryNotice(serial: string, codeId: string, ttlMs: number): void {
+    this.clearExpiryNotice(serial);
+    const timer = setTimeout(() => {
+      this.expiryTimers.delete(serial);
+      void this.announceExpiry(serial, codeId);
+    }, ttlMs + 50);
+    timer.unref();
+    this.expiryTimers.set(serial, timer);
+  }
+
+  private async announceExpiry(serial: string, codeId: string): Promise<void> {
+    try {
+      // Only announce if the code that timed out is still the active one (not claimed or replaced elsewhere).
+      const current = await this.deps.store.get<ActiveCode>(codeKeyOf(serial));
+      // The record outlives its code by a grace period, so "absent" means claimed, burned or cancelled.
+      if (!current || current.id !== codeId) return;
+      await this.deps.store.del(codeKeyOf(serial));
+      this.deps.events.toKiosks(serial, 'pairing:expired', { reason: 'expired' });
+    } catch (err) {
+      this.deps.logger.warn({ err, serial }, 'could not announce pairing code expiry');
+    }
+  }
+
+  private clearExpiryNotice(serial: string): void {
+    const timer = this.expiryTimers.get(serial);
+    if (timer) clearTimeout(timer);
+    this.expiryTimers.delete(serial);
+  }
+
+  private count(outcome: PairingOutcome): void {
+    this.deps.onOutcome?.(outcome);
+  }
+}

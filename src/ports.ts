@@ -1,0 +1,19 @@
+/**
+ * What domain services may ask of the realtime layer, without knowing it is Socket.IO.
+ * Every delivery is addressed to a room, so the adapter carries it to whichever instance
+ * holds the sockets.
+ */
+export interface HomeEvents {
+  /** How many kiosks of the home are connected, on any instance. */
+  kioskCount(serial: string): Promise<number>;
+  toKiosks(serial: string, event: string, payload?: unknown): void;
+  /** Kiosks and dashboards of the home: device state, presence. */
+  toHome(serial: string, event: string, payload: unknown): void;
+  /** Tells the grant's live sockets (`grant:revoked`) and disconnects them. */
+  endGrantSessions(grantId: string): void;
+}
+
+export interface RequestOrigin {
+  ip: string;
+  userAgent: string;
+}

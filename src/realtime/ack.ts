@@ -1,0 +1,40 @@
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import { type AppError, toAppError } from '../errors.ts';
+import { parsePayload } from '../http/validate.ts';
+import type { Logger } from '../logger.ts';
+
+export type AckReply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
+
+export const ackError = (err: AppError): AckReply => ({ ok: false, error: err.toJSON() });
+
+/**
+ * Registers an acknowledged event: the payload is validated, the handler's result becomes
+ * `{ ok: true, data }` and any error `{ ok: false, error }`. Internals never reach the client.
+ */
+export function onAck<S extends z.ZodType>(
+  socket: Socket,
+  logger: Logger,
+  event: string,
+  schema: S,
+  handler: (payload: z.infer<S>) => Promise<unknown>,
+): void {
+  socket.on(event, async (...args: unknown[]) => {
+    const last = args[args.length - 1];
+    const ack = typeof last === 'function' ? (args.pop() as (reply: AckReply) => void) : undefined;
+    let reply: AckReply;
+    try {
+      reply = { ok: true, data: await handler(parsePayload(schema, args[0])) };
+    } catch (err) {
+      const appError = toAppError(err);
+      if (appError.code === 'internal_error') logger.error({ err, event }, 'socket handler failed');
+      reply = ackError(appError);
+    }
+    ack?.(reply);
+  });
+}
+
+/** A refused handshake: the client sees connect_error with message = code and data = { code }. */
+export function refusal(code: string): Error & { data: { code: string } } {
+  return Object.assign(new Error(code), { data: { code } });
+}

@@ -1,0 +1,52 @@
+import type { Namespace, Socket } from 'socket.io';
+import { AppError } from '../errors.ts';
+import type { Principal } from '../grants/service.ts';
+import type { Logger } from '../logger.ts';
+import type { Services } from '../services.ts';
+import type { Clock } from '../clock.ts';
+import { refusal } from './ack.ts';
+import { rooms } from './rooms.ts';
+import { socketOrigin } from './socket-origin.ts';
+
+/** Extra acknowledged events a feature (devices) adds to dashboard sockets. */
+export type DashboardFeature = (socket: Socket, principal: Principal) => void;
+
+/** Node timers overflow past ~24.8 days; longer tokens are re-checked when the timer fires. */
+const MAX_TIMER_MS = 2_147_000_000;
+
+/**
+ * `/`: dashboards, authenticated by their access JWT. Each socket joins its home's room (device
+ * state) and its grant's room (revocation reaches it from any instance).
+ */
+export function attachDashboard(nsp: Namespace, services: Services, logger: Logger, clock: Clock, features: DashboardFeature[] = []): void {
+  nsp.use(async (socket, next) => {
+    const token: unknown = socket.handshake.auth?.token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return next(refusal('unauthorized'));
+    try {
+      socket.data.principal = await services.grants.authenticate(token, socketOrigin(socket).ip);
+      next();
+    } catch (err) {
+      if (err instanceof AppError && (err.code === 'invalid_token' || err.code === 'token_revoked')) return next(refusal(err.code));
+      logger.error({ err }, 'dashboard handshake failed');
+      next(refusal('unavailable'));
+    }
+  });
+
+  nsp.on('connection', (socket) => {
+    const principal = socket.data.principal as Principal;
+    void socket.join([rooms.home(principal.grant.serial), rooms.grant(principal.grant.id)]);
+    const expiry = { timer: undefined as NodeJS.Timeout | undefined };
+    disconnectAtExpiry(socket, principal.claims.exp * 1000, clock, expiry);
+    socket.on('disconnect', () => clearTimeout(expiry.timer));
+    for (const feature of features) feature(socket, principal);
+  });
+}
+
+function disconnectAtExpiry(socket: Socket, expiresAt: number, clock: Clock, holder: { timer: NodeJS.Timeout | undefined }): void {
+  holder.timer = setTimeout(() => {
+    if (clock.now() < expiresAt) return disconnectAtExpiry(socket, expiresAt, clock, holder);
+    socket.emit('token:expired', {});
+    socket.disconnect();
+  }, Math.min(Math.max(0, expiresAt - clock.now()), MAX_TIMER_MS));
+  holder.timer.unref();
+}

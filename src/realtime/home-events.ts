@@ -1,0 +1,31 @@
+import type { Server } from 'socket.io';
+import type { HomeEvents } from '../ports.ts';
+import { namespaces, rooms } from './rooms.ts';
+
+/** The domain's HomeEvents port over Socket.IO rooms: the adapter carries each emit to every instance. */
+export class SocketHomeEvents implements HomeEvents {
+  constructor(private readonly io: Server) {}
+
+  async kioskCount(serial: string): Promise<number> {
+    const sockets = await this.io.of(namespaces.kiosk).in(rooms.home(serial)).fetchSockets();
+    return sockets.length;
+  }
+
+  toKiosks(serial: string, event: string, payload: unknown = {}): void {
+    this.io.of(namespaces.kiosk).to(rooms.home(serial)).emit(event, payload);
+  }
+
+  toHome(serial: string, event: string, payload: unknown): void {
+    this.io.of(namespaces.kiosk).to(rooms.home(serial)).emit(event, payload);
+    this.io.of(namespaces.dashboard).to(rooms.home(serial)).emit(event, payload);
+  }
+
+  endGrantSessions(grantId: string): void {
+    const room = rooms.grant(grantId);
+    const dashboards = this.io.of(namespaces.dashboard);
+    dashboards.to(room).emit('grant:revoked', { grantId });
+    // A namespace-level disconnect sends DISCONNECT after the event, so the client reads "io server disconnect"
+    // and does not reconnect by itself.
+    dashboards.in(room).disconnectSockets();
+  }
+}

@@ -1,0 +1,8 @@
+/** Room names, in one place: every cross-instance delivery is addressed to one of these. */
+export const rooms = {
+  home: (serial: string) => `home:${serial}`,
+  grant: (grantId: string) => `grant:${grantId}`,
+  device: (serial: string, deviceId: string) => `device:${serial}:${deviceId}`,
+};
+
+export const namespaces = { kiosk: '/kiosk', device: '/device', dashboard: '/' } as const;

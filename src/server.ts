@@ -1,0 +1,82 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server as SocketServer, type Namespace } from 'socket.io';
+import { createApp } from './app.ts';
+import { attachDashboard } from './realtime/dashboard-namespace.ts';
+import { SocketHomeEvents } from './realtime/home-events.ts';
+import { attachKiosk } from './realtime/kiosk-namespace.ts';
+import { namespaces } from './realtime/rooms.ts';
+import { buildServices, type Deps, type Services } from './services.ts';
+
+export interface RelayServer {
+  readonly httpServer: HttpServer;
+  readonly io: SocketServer;
+  readonly services: Services;
+  /** Resolves with the bound port (0 picks a free one). */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting, closes sockets and timers. The store is the caller's to close. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** A Socket.IO adapter constructor (the Redis adapter for multi-instance runs). */
+  adapter?: Parameters<SocketServer['adapter']>[0];
+}
+
+/** One http.Server carrying Express, Socket.IO and SSE on one port. */
+export function createServer(deps: Deps, options: ServerOptions = {}): RelayServer {
+  const { config, logger, metrics, clock } = deps;
+  const httpServer = createHttpServer();
+  const io = new SocketServer(httpServer, {
+    perMessageDeflate: false,
+    maxHttpBufferSize: 64 * 1024,
+    serveClient: true,
+    cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins] } : undefined,
+    ...(options.adapter ? { adapter: options.adapter } : {}),
+  });
+  const events = new SocketHomeEvents(io);
+  const services = buildServices(deps, events);
+  const app = createApp(deps, services);
+  httpServer.on('request', app);
+
+  const trustProxy = config.trustProxy !== false;
+  const withOrigin = (nsp: Namespace) => {
+    nsp.use((socket, next) => {
+      socket.data.trustProxy = trustProxy;
+      next();
+    });
+    return nsp;
+  };
+  attachKiosk(withOrigin(io.of(namespaces.kiosk)), services, logger);
+  attachDashboard(withOrigin(io.of(namespaces.dashboard)), services, logger, clock);
+  metrics.countSocketsWith(() => ({
+    [namespaces.kiosk]: io.of(namespaces.kiosk).sockets.size,
+    [namespaces.device]: io.of(namespaces.device).sockets.size,
+    [namespaces.dashboard]: io.of(namespaces.dashboard).sockets.size,
+  }));
+
+  return {
+    httpServer,
+    io,
+    services,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve((httpServer.address() as AddressInfo).port);
+        });
+      });
+    },
+    async close() {
+      services.pairing.close();
+      // io.close() disconnects every socket and closes the http server; idle keep-alive
+      // connections would hold close() open, so they are dropped too.
+      await new Promise<void>((resolve) => {
+        void io.close(() => resolve());
+        httpServer.closeIdleConnections();
+      });
+      httpServer.closeAllConnections();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { createHmac } from 'node:crypto';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { GrantService } from './grants/service.ts';
+import { HomeService } from './homes/service.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import { PairingService } from './pairing/service.ts';
+import type { HomeEvents } from './ports.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import type { Store } from './store/types.ts';
+import { TokenService } from './tokens/service.ts';
+
+/** What every relay instance is built from; tests build these by hand. */
+export interface Deps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Resolved secret (env or DATA_DIR); never logged. */
+  jwtSecret: string;
+}
+
+export interface Services {
+  homes: HomeService;
+  tokens: TokenService;
+  grants: GrantService;
+  pairing: PairingService;
+  rateLimiter: RateLimiter;
+}
+
+/** Wires the domain services; `events` is the realtime layer seen through its port. */
+export function buildServices(deps: Deps, events: HomeEvents): Services {
+  const { config, store, clock, logger, metrics } = deps;
+  const homes = new HomeService({ store, clock });
+  const tokens = new TokenService({ config, store, clock }, deps.jwtSecret);
+  const grants = new GrantService({ store, clock, logger, events, tokens });
+  const codeKey = createHmac('sha256', deps.jwtSecret).update('home-relay pairing codes v1').digest();
+  const pairing = new PairingService({
+    config,
+    store,
+    clock,
+    logger,
+    events,
+    homes,
+    grants,
+    codeKey,
+    onOutcome: metrics.countPairing,
+  });
+  const rateLimiter = new RateLimiter({ store, clock, enabled: config.rateLimits.enabled });
+  return { homes, tokens, grants, pairing, rateLimiter };
+}

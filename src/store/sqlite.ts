@@ -1,0 +1,226 @@
+import Database from 'better-sqlite3';
+import type { Clock } from '../clock.ts';
+import { incrementWith } from './increment.ts';
+import { LocalPubSub } from './local-pubsub.ts';
+import type {
+  GrantRecord,
+  HomeRecord,
+  RefreshConsumeResult,
+  RefreshTokenRecord,
+  Store,
+  UpdateOutcome,
+} from './types.ts';
+
+const schema = `
+CREATE TABLE IF NOT EXISTS homes (
+  serial TEXT PRIMARY KEY,
+  hub_key_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS grants (
+  id TEXT PRIMARY KEY,
+  serial TEXT NOT NULL,
+  client_name TEXT NOT NULL,
+  method TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE INDEX IF NOT EXISTS grants_by_serial ON grants (serial, created_at);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+  hash TEXT PRIMARY KEY,
+  grant_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS refresh_tokens_by_expiry ON refresh_tokens (expires_at);
+CREATE TABLE IF NOT EXISTS kv (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS kv_by_expiry ON kv (expires_at);
+`;
+
+interface GrantRow {
+  id: string;
+  serial: string;
+  client_name: string;
+  method: 'code' | 'qr';
+  created_at: string;
+  last_used_at: string;
+  ip: string;
+  revoked_at: string | null;
+}
+
+const toGrant = (r: GrantRow): GrantRecord => ({
+  id: r.id,
+  serial: r.serial,
+  clientName: r.client_name,
+  method: r.method,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  ip: r.ip,
+  revokedAt: r.revoked_at,
+});
+
+/**
+ * The durable single-node default. better-sqlite3 is synchronous, so each method (and each
+ * `update` inside its transaction) runs without interleaving: atomic for one process.
+ */
+export class SqliteStore extends LocalPubSub implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly q;
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  constructor(
+    file: string,
+    private readonly clock: Clock,
+  ) {
+    super();
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(schema);
+    const db = this.db;
+    this.q = {
+      getHome: db.prepare('SELECT serial, hub_key_hash, created_at FROM homes WHERE serial = ?'),
+      listHomes: db.prepare('SELECT serial, hub_key_hash, created_at FROM homes ORDER BY serial'),
+      upsertHome: db.prepare(
+        `INSERT INTO homes (serial, hub_key_hash, created_at) VALUES (@serial, @hubKeyHash, @createdAt)
+         ON CONFLICT(serial) DO UPDATE SET hub_key_hash = excluded.hub_key_hash`,
+      ),
+      removeHome: db.prepare('DELETE FROM homes WHERE serial = ?'),
+      insertGrant: db.prepare(
+        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at)
+         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt)`,
+      ),
+      getGrant: db.prepare('SELECT * FROM grants WHERE id = ?'),
+      listGrants: db.prepare('SELECT * FROM grants WHERE serial = ? AND revoked_at IS NULL ORDER BY created_at'),
+      touchGrant: db.prepare('UPDATE grants SET last_used_at = ?, ip = ? WHERE id = ?'),
+      revokeGrant: db.prepare('UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      putRefresh: db.prepare(
+        'INSERT OR REPLACE INTO refresh_tokens (hash, grant_id, expires_at, used_at) VALUES (?, ?, ?, ?)',
+      ),
+      getRefresh: db.prepare('SELECT hash, grant_id, expires_at, used_at FROM refresh_tokens WHERE hash = ?'),
+      markRefreshUsed: db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL'),
+      kvGet: db.prepare('SELECT value, expires_at FROM kv WHERE key = ? AND expires_at > ?'),
+      kvSet: db.prepare('INSERT OR REPLACE INTO kv (key, value, expires_at) VALUES (?, ?, ?)'),
+      kvDel: db.prepare('DELETE FROM kv WHERE key = ?'),
+      kvSweep: db.prepare('DELETE FROM kv WHERE expires_at <= ?'),
+      refreshSweep: db.prepare('DELETE FROM refresh_tokens WHERE expires_at <= ?'),
+    };
+    // Old rate-limit windows and expired refresh tokens are dead weight; a minute's lag is harmless.
+    this.sweepTimer = setInterval(() => this.sweep(), 60_000);
+    this.sweepTimer.unref();
+  }
+
+  async getHome(serial: string) {
+    const row = this.q.getHome.get(serial) as { serial: string; hub_key_hash: string; created_at: string } | undefined;
+    return row ? { serial: row.serial, hubKeyHash: row.hub_key_hash, createdAt: row.created_at } : null;
+  }
+  async listHomes() {
+    const rows = this.q.listHomes.all() as { serial: string; hub_key_hash: string; created_at: string }[];
+    return rows.map((r) => ({ serial: r.serial, hubKeyHash: r.hub_key_hash, createdAt: r.created_at }));
+  }
+  async upsertHome(home: HomeRecord) {
+    this.q.upsertHome.run(home);
+  }
+  async removeHome(serial: string) {
+    return this.q.removeHome.run(serial).changes > 0;
+  }
+
+  async createGrant(grant: GrantRecord) {
+    this.q.insertGrant.run(grant);
+  }
+  async getGrant(id: string) {
+    const row = this.q.getGrant.get(id) as GrantRow | undefined;
+    return row ? toGrant(row) : null;
+  }
+  async listGrants(serial: string) {
+    return (this.q.listGrants.all(serial) as GrantRow[]).map(toGrant);
+  }
+  async touchGrant(id: string, lastUsedAt: string, ip: string) {
+    this.q.touchGrant.run(lastUsedAt, ip, id);
+  }
+  async revokeGrant(id: string, revokedAt: string) {
+    return this.q.revokeGrant.run(revokedAt, id).changes > 0;
+  }
+
+  async putRefreshToken(r: RefreshTokenRecord) {
+    this.q.putRefresh.run(r.hash, r.grantId, r.expiresAt, r.usedAt);
+  }
+  async consumeRefreshToken(hash: string, now: number): Promise<RefreshConsumeResult> {
+    return this.db.transaction((): RefreshConsumeResult => {
+      const row = this.q.getRefresh.get(hash) as
+        | { hash: string; grant_id: string; expires_at: number; used_at: number | null }
+        | undefined;
+      if (!row) return { status: 'unknown' };
+      const record = { hash: row.hash, grantId: row.grant_id, expiresAt: row.expires_at, usedAt: row.used_at };
+      if (row.used_at !== null) return { status: 'reused', record };
+      this.q.markRefreshUsed.run(now, hash);
+      return { status: 'ok', record: { ...record, usedAt: now } };
+    }).immediate();
+  }
+
+  async get<T>(key: string): Promise<T | null> {
+    const row = this.q.kvGet.get(key, this.clock.now()) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+  async set<T>(key: string, value: T, expiresAt: number) {
+    this.q.kvSet.run(key, JSON.stringify(value), expiresAt);
+  }
+  async setIfAbsent<T>(key: string, value: T, expiresAt: number) {
+    return this.db.transaction(() => {
+      if (this.q.kvGet.get(key, this.clock.now())) return false;
+      this.q.kvSet.run(key, JSON.stringify(value), expiresAt);
+      return true;
+    }).immediate();
+  }
+  async del(key: string) {
+    const existed = this.q.kvGet.get(key, this.clock.now()) !== undefined;
+    this.q.kvDel.run(key);
+    return existed;
+  }
+  async update<T, R>(key: string, fn: (current: T | null) => UpdateOutcome<T, R>): Promise<R> {
+    return this.db.transaction((): R => {
+      const row = this.q.kvGet.get(key, this.clock.now()) as { value: string; expires_at: number } | undefined;
+      const outcome = fn(row ? (JSON.parse(row.value) as T) : null);
+      if (outcome.next === null) this.q.kvDel.run(key);
+      else if (outcome.next !== undefined) {
+        const expiresAt = outcome.expiresAt ?? row?.expires_at;
+        if (expiresAt === undefined) throw new Error('update: expiresAt is required for a new key');
+        this.q.kvSet.run(key, JSON.stringify(outcome.next), expiresAt);
+      }
+      return outcome.result;
+    }).immediate();
+  }
+  async incr(key: string, expiresAt: number) {
+    return incrementWith(this, key, expiresAt);
+  }
+
+  async ping() {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close() {
+    clearInterval(this.sweepTimer);
+    if (!this.db.open) return;
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+
+  private sweep() {
+    const now = this.clock.now();
+    this.q.kvSweep.run(now);
+    this.q.refreshSweep.run(now);
+  }
+}

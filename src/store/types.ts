@@ -1,0 +1,95 @@
+/**
+ * The Store: everything that must be shared by all instances or survive a restart.
+ * Durable records (homes, grants, refresh tokens) have typed methods; short-lived records
+ * (pairing codes, locks, rate-limit windows, QR sessions, idempotency results) go through the
+ * small key/value API with absolute expiry and an atomic read-modify-write, which each
+ * implementation makes atomic its own way (a JS turn, a SQLite transaction, Redis WATCH/MULTI).
+ */
+
+export interface HomeRecord {
+  serial: string;
+  /** sha256 of the hub key, hex. The key itself is never stored. */
+  hubKeyHash: string;
+  createdAt: string;
+}
+
+export type GrantMethod = 'code' | 'qr';
+
+export interface GrantRecord {
+  id: string;
+  serial: string;
+  clientName: string;
+  method: GrantMethod;
+  createdAt: string;
+  lastUsedAt: string;
+  ip: string;
+  revokedAt: string | null;
+}
+
+export interface RefreshTokenRecord {
+  /** sha256 of the opaque token, hex. */
+  hash: string;
+  grantId: string;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export type RefreshConsumeResult =
+  | { status: 'ok'; record: RefreshTokenRecord }
+  | { status: 'reused'; record: RefreshTokenRecord }
+  | { status: 'unknown' };
+
+/** What `update` callbacks return: the new value (null deletes, undefined keeps) and a result. */
+export interface UpdateOutcome<T, R> {
+  next?: T | null;
+  /** Absolute expiry (epoch ms) for `next`; keeps the old expiry when omitted. */
+  expiresAt?: number;
+  result: R;
+}
+
+export interface KeyValueStore {
+  get<T>(key: string): Promise<T | null>;
+  /** Stores `value` until `expiresAt` (epoch ms). */
+  set<T>(key: string, value: T, expiresAt: number): Promise<void>;
+  /** Stores only when the key is absent; true when stored. */
+  setIfAbsent<T>(key: string, value: T, expiresAt: number): Promise<boolean>;
+  del(key: string): Promise<boolean>;
+  /** Atomic read-modify-write. `fn` must be pure: an implementation may call it more than once. */
+  update<T, R>(key: string, fn: (current: T | null) => UpdateOutcome<T, R>): Promise<R>;
+  /** Adds 1 and returns the new count; the window's expiry is set by the first hit. */
+  incr(key: string, expiresAt: number): Promise<number>;
+}
+
+export type Unsubscribe = () => void;
+
+/** Fan-out between instances for things that are not socket deliveries (QR results, revocations). */
+export interface PubSub {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe>;
+}
+
+export interface Store extends KeyValueStore, PubSub {
+  readonly kind: 'memory' | 'sqlite' | 'redis';
+
+  getHome(serial: string): Promise<HomeRecord | null>;
+  listHomes(): Promise<HomeRecord[]>;
+  /** Creates the home or replaces its hub key hash. */
+  upsertHome(home: HomeRecord): Promise<void>;
+  removeHome(serial: string): Promise<boolean>;
+
+  createGrant(grant: GrantRecord): Promise<void>;
+  getGrant(id: string): Promise<GrantRecord | null>;
+  /** Live (unrevoked) grants of a home, oldest first. */
+  listGrants(serial: string): Promise<GrantRecord[]>;
+  touchGrant(id: string, lastUsedAt: string, ip: string): Promise<void>;
+  /** Marks the grant revoked; false when it did not exist or was already revoked. */
+  revokeGrant(id: string, revokedAt: string): Promise<boolean>;
+
+  putRefreshToken(record: RefreshTokenRecord): Promise<void>;
+  /** Atomically marks the token used; a second use reports `reused`. */
+  consumeRefreshToken(hash: string, now: number): Promise<RefreshConsumeResult>;
+
+  /** True when the store answers (used by /readyz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
