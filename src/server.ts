@@ -1,7 +1,8 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server as SocketServer, type Namespace } from 'socket.io';
+import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
+import type { Feature, FeatureFactory } from './feature.ts';
 import { attachDashboard } from './realtime/dashboard-namespace.ts';
 import { SocketHomeEvents } from './realtime/home-events.ts';
 import { attachKiosk } from './realtime/kiosk-namespace.ts';
@@ -21,7 +22,12 @@ export interface RelayServer {
 export interface ServerOptions {
   /** A Socket.IO adapter constructor (the Redis adapter for multi-instance runs). */
   adapter?: Parameters<SocketServer['adapter']>[0];
+  /** Defaults to every product feature; tests may pass a subset. */
+  features?: FeatureFactory[];
 }
+
+/** Every product feature, in the order their routes are mounted. */
+export const allFeatures: FeatureFactory[] = [];
 
 /** One http.Server carrying Express, Socket.IO and SSE on one port. */
 export function createServer(deps: Deps, options: ServerOptions = {}): RelayServer {
@@ -36,19 +42,16 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   });
   const events = new SocketHomeEvents(io);
   const services = buildServices(deps, events);
-  const app = createApp(deps, services);
+  const features: Feature[] = (options.features ?? allFeatures).map((make) => make({ deps, services, events, io }));
+  const pick = <K extends keyof Feature>(key: K) =>
+    features.map((f) => f[key]).filter((x): x is NonNullable<Feature[K]> => x !== undefined);
+  const app = createApp(deps, services, pick('routes'));
   httpServer.on('request', app);
 
-  const trustProxy = config.trustProxy !== false;
-  const withOrigin = (nsp: Namespace) => {
-    nsp.use((socket, next) => {
-      socket.data.trustProxy = trustProxy;
-      next();
-    });
-    return nsp;
-  };
-  attachKiosk(withOrigin(io.of(namespaces.kiosk)), services, logger);
-  attachDashboard(withOrigin(io.of(namespaces.dashboard)), services, logger, clock);
+  const realtime = { services, logger, clock, trustProxy: config.trustProxy !== false };
+  attachKiosk(io.of(namespaces.kiosk), realtime, pick('kiosk'));
+  attachDashboard(io.of(namespaces.dashboard), realtime, pick('dashboard'));
+  for (const feature of features) feature.attach?.(io);
   metrics.countSocketsWith(() => ({
     [namespaces.kiosk]: io.of(namespaces.kiosk).sockets.size,
     [namespaces.device]: io.of(namespaces.device).sockets.size,
@@ -70,6 +73,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     },
     async close() {
       services.pairing.close();
+      for (const feature of features) await feature.close?.();
       // io.close() disconnects every socket and closes the http server; idle keep-alive
       // connections would hold close() open, so they are dropped too.
       await new Promise<void>((resolve) => {

@@ -1,9 +1,8 @@
 import type { Namespace, Socket } from 'socket.io';
 import { AppError } from '../errors.ts';
 import type { Principal } from '../grants/service.ts';
-import type { Logger } from '../logger.ts';
-import type { Services } from '../services.ts';
 import type { Clock } from '../clock.ts';
+import type { RealtimeContext } from './context.ts';
 import { refusal } from './ack.ts';
 import { rooms } from './rooms.ts';
 import { socketOrigin } from './socket-origin.ts';
@@ -18,12 +17,16 @@ const MAX_TIMER_MS = 2_147_000_000;
  * `/`: dashboards, authenticated by their access JWT. Each socket joins its home's room (device
  * state) and its grant's room (revocation reaches it from any instance).
  */
-export function attachDashboard(nsp: Namespace, services: Services, logger: Logger, clock: Clock, features: DashboardFeature[] = []): void {
+export function attachDashboard(
+  nsp: Namespace,
+  { services, logger, clock, trustProxy }: RealtimeContext,
+  features: DashboardFeature[] = [],
+): void {
   nsp.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return next(refusal('unauthorized'));
     try {
-      socket.data.principal = await services.grants.authenticate(token, socketOrigin(socket).ip);
+      socket.data.principal = await services.grants.authenticate(token, socketOrigin(socket, trustProxy).ip);
       next();
     } catch (err) {
       if (err instanceof AppError && (err.code === 'invalid_token' || err.code === 'token_revoked')) return next(refusal(err.code));

@@ -1,7 +1,6 @@
 import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
-import type { Logger } from '../logger.ts';
-import type { Services } from '../services.ts';
+import type { RealtimeContext } from './context.ts';
 import { onAck, refusal } from './ack.ts';
 import { rooms } from './rooms.ts';
 import { socketOrigin } from './socket-origin.ts';
@@ -14,7 +13,7 @@ const revokeBody = z.strictObject({ grantId: z.string().min(1).max(64) });
 export type KioskFeature = (socket: Socket, serial: string) => void;
 
 /** `/kiosk`: the intercom screen. Hub-key handshake; each kiosk joins its home's room. */
-export function attachKiosk(nsp: Namespace, services: Services, logger: Logger, features: KioskFeature[] = []): void {
+export function attachKiosk(nsp: Namespace, { services, logger, trustProxy }: RealtimeContext, features: KioskFeature[] = []): void {
   nsp.use(async (socket, next) => {
     const auth = kioskAuth.safeParse(socket.handshake.auth);
     if (!auth.success) return next(refusal('invalid_request'));
@@ -32,10 +31,10 @@ export function attachKiosk(nsp: Namespace, services: Services, logger: Logger, 
   nsp.on('connection', (socket) => {
     const serial = socket.data.serial as string;
     void socket.join(rooms.home(serial));
-    logger.info({ serial, ip: socketOrigin(socket).ip }, 'kiosk connected');
+    logger.info({ serial, ip: socketOrigin(socket, trustProxy).ip }, 'kiosk connected');
 
     onAck(socket, logger, 'pairing:open', empty, async () => {
-      const issued = await services.pairing.requestCode({ serial, clientName: 'Intercom', origin: socketOrigin(socket) });
+      const issued = await services.pairing.requestCode({ serial, clientName: 'Intercom', origin: socketOrigin(socket, trustProxy) });
       return { expiresAt: issued.expiresAt, ttlSeconds: issued.ttlSeconds };
     });
     onAck(socket, logger, 'pairing:cancel', empty, async () => {

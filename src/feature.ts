@@ -1,0 +1,29 @@
+import type { Server as SocketServer } from 'socket.io';
+import type { RouteModule } from './app.ts';
+import type { HomeEvents } from './ports.ts';
+import type { DashboardFeature } from './realtime/dashboard-namespace.ts';
+import type { KioskFeature } from './realtime/kiosk-namespace.ts';
+import type { Deps, Services } from './services.ts';
+
+export interface FeatureContext {
+  deps: Deps;
+  services: Services;
+  events: HomeEvents;
+  io: SocketServer;
+}
+
+/**
+ * A product feature (devices, QR login) plugged into the core: its REST routes, the acknowledged
+ * events it adds to kiosk and dashboard sockets, namespaces of its own, and what to stop on close.
+ */
+export interface Feature {
+  readonly name: string;
+  routes?: RouteModule;
+  kiosk?: KioskFeature;
+  dashboard?: DashboardFeature;
+  /** Runs once Socket.IO exists: for namespaces the feature owns. */
+  attach?(io: SocketServer): void;
+  close?(): void | Promise<void>;
+}
+
+export type FeatureFactory = (context: FeatureContext) => Feature;
