@@ -36,6 +36,8 @@ export interface StartOptions {
   adapter?: ServerOptions['adapter'];
   /** Keep the store open on close (tests that share or reopen it close it themselves). */
   keepStore?: boolean;
+  /** Where logs go (a test that inspects them); stdout otherwise. */
+  logTo?: NodeJS.WritableStream;
 }
 
 export const tempDir = (prefix = 'relay-test-'): string => mkdtempSync(join(tmpdir(), prefix));
@@ -53,7 +55,7 @@ export async function startRelay(options: StartOptions = {}): Promise<TestRelay>
     ...options.env,
   });
   const clock = options.clock ?? new FakeClock(Date.now());
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logTo);
   const store = options.store ?? (await openStore(config, clock));
   await ensureDefaultHome(config, store, clock);
   const server = createServer(
