@@ -1,0 +1,126 @@
+import { connect as netConnect } from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeSockets, connectDashboard, connectKiosk, getJson, pair, startRelay, type TestRelay } from './helpers/relay.ts';
+
+/**
+ * Hostile input over every route and socket event: each answer is a contract error (or a success
+ * the input happened to earn), never a 500, never HTML, and the server keeps serving.
+ */
+
+const pollutionKeys = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue({ maxDepth: 4 }),
+  fc.string({ maxLength: 20_000 }),
+  fc.constantFrom(...pollutionKeys).map((k) => JSON.parse(`{"${k}": {"polluted": true}, "code": "123456"}`)),
+  fc.integer({ min: 1, max: 3000 }).map((depth) => JSON.parse('['.repeat(depth) + ']'.repeat(depth))),
+  fc.record({ code: fc.string(), serial: fc.string(), clientName: fc.string(), refreshToken: fc.string(), action: fc.string(), params: fc.jsonValue() }, { requiredKeys: [] }),
+);
+
+const snakeCase = /^[a-z]+(_[a-z]+)*$/;
+const contractStatuses = new Set([200, 201, 202, 204, 400, 401, 404, 409, 413, 422, 423, 429, 503, 504]);
+
+interface Route {
+  method: string;
+  path: string;
+  auth?: boolean;
+}
+
+const routes: Route[] = [
+  { method: 'POST', path: '/api/v1/pairing/code' },
+  { method: 'POST', path: '/api/v1/pairing/claim' },
+  { method: 'POST', path: '/auth/codecheck' },
+  { method: 'POST', path: '/api/v1/tokens/refresh' },
+  { method: 'GET', path: '/api/v1/me', auth: true },
+  { method: 'GET', path: '/api/v1/grants', auth: true },
+  { method: 'DELETE', path: '/api/v1/grants/%s', auth: true },
+];
+
+describe('hostile input', () => {
+  let relay: TestRelay;
+  let token: string;
+  beforeAll(async () => {
+    relay = await startRelay({ env: { RATE_LIMITS: 'off', PAIRING_LOCK_AFTER: '1000' } });
+    token = (await pair(relay, { kiosk: await connectKiosk(relay) })).token;
+  });
+  afterAll(async () => {
+    closeSockets();
+    await relay.close();
+  });
+
+  it('answers random bodies on every route with contract JSON', async () => {
+    for (const route of routes) {
+      await fc.assert(
+        fc.asyncProperty(hostileValue, fc.string({ maxLength: 40 }), async (body, segment) => {
+          const path = route.path.replace('%s', encodeURIComponent(segment) || 'x');
+          const res = await fetch(`${relay.url}${path}`, {
+            method: route.method,
+            headers: { 'content-type': 'application/json', ...(route.auth ? { authorization: `Bearer ${token}` } : {}) },
+            body: route.method === 'GET' ? undefined : JSON.stringify(body) ?? 'null',
+          });
+          const text = await res.text();
+          expect(contractStatuses.has(res.status), `${route.method} ${path} → ${res.status} ${text.slice(0, 200)}`).toBe(true);
+          if (res.status >= 400) {
+            expect(res.headers.get('content-type')).toContain('application/json');
+            const parsed = JSON.parse(text);
+            expect(parsed.error.code).toMatch(snakeCase);
+            expect(text).not.toMatch(/\n\s+at |node_modules/);
+          }
+        }),
+        { numRuns: 40 },
+      );
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('survives invalid UTF-8, wrong content types and header injection', async () => {
+    const invalidUtf8 = Buffer.from([0x7b, 0x22, 0x63, 0x6f, 0x64, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]);
+    const bad = await fetch(`${relay.url}/api/v1/pairing/claim`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: invalidUtf8 });
+    expect(bad.status).toBe(400);
+    const form = await fetch(`${relay.url}/api/v1/pairing/claim`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'code=123456' });
+    expect(form.status).toBe(400);
+    const charset = await fetch(`${relay.url}/api/v1/pairing/claim`, { method: 'POST', headers: { 'content-type': 'application/json; charset=klingon' }, body: '{}' });
+    expect([400, 415]).toContain(charset.status);
+
+    // Raw bytes, since fetch refuses CR/LF in header values: a smuggled header must not split the response.
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = netConnect(relay.port, '127.0.0.1', () => {
+        socket.write('GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\n\tSet-Cookie: pwned=1\r\nConnection: close\r\n\r\n');
+      });
+      let data = '';
+      socket.on('data', (d) => (data += String(d)));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 (400|401)/);
+    expect(reply.toLowerCase()).not.toContain('set-cookie: pwned');
+    expect((await getJson(`${relay.url}/healthz`)).status).toBe(200);
+  });
+
+  it('answers random payloads on every kiosk and dashboard event with an ack', async () => {
+    const kiosk = await connectKiosk(relay);
+    const dashboard = await connectDashboard(relay, token);
+    const sockets = [
+      { socket: kiosk, events: ['pairing:open', 'pairing:cancel', 'grants:list', 'grant:revoke'] },
+      { socket: dashboard, events: [] as string[] },
+    ];
+    for (const { socket, events } of sockets) {
+      for (const event of events) {
+        await fc.assert(
+          fc.asyncProperty(hostileValue, async (payload) => {
+            const reply = await socket.timeout(5000).emitWithAck(event, payload);
+            expect(typeof reply.ok).toBe('boolean');
+            if (!reply.ok) expect(reply.error.code).toMatch(snakeCase);
+          }),
+          { numRuns: 15 },
+        );
+      }
+    }
+    // Payload-less and non-ack emits must not crash the server either.
+    kiosk.emit('grant:revoke');
+    kiosk.emit('pairing:open', 'x', 'y', 'z');
+    kiosk.emit('no:such:event', { a: 1 });
+    expect((await kiosk.timeout(5000).emitWithAck('grants:list', {})).ok).toBe(true);
+    expect((await getJson(`${relay.url}/healthz`)).status).toBe(200);
+  });
+});
