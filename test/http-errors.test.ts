@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeSockets, connectKiosk, getJson, HUB_KEY, JWT_SECRET, nextEvent, pair, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
+import { closeSockets, connectKiosk, getJson, HUB_KEY, JWT_SECRET, nextEvent, pair, postJson, startRelay, type TestRelay, useRelay } from './helpers/relay.ts';
 
 async function raw(url: string, init: RequestInit) {
   const res = await fetch(url, init);
@@ -9,13 +9,10 @@ async function raw(url: string, init: RequestInit) {
 }
 
 describe('errors are contract JSON, never HTML or stack traces', () => {
+  const current = useRelay();
   let relay: TestRelay;
-  beforeEach(async () => {
-    relay = await startRelay();
-  });
-  afterEach(async () => {
-    closeSockets();
-    await relay.close();
+  beforeEach(() => {
+    relay = current();
   });
 
   it('answers unknown routes with 404 not_found JSON', async () => {

@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../src/clock.ts';
 import {
-  closeSockets,
   connectDashboard,
   connectKiosk,
   emitAck,
@@ -9,18 +8,15 @@ import {
   nextEvent,
   pair,
   postJson,
-  startRelay,
   type TestRelay,
+  useRelay,
 } from './helpers/relay.ts';
 
 describe('pairing with a six-digit code', () => {
+  const current = useRelay();
   let relay: TestRelay;
-  beforeEach(async () => {
-    relay = await startRelay();
-  });
-  afterEach(async () => {
-    closeSockets();
-    await relay.close();
+  beforeEach(() => {
+    relay = current();
   });
 
   it('pushes the code only to the kiosk and never returns it', async () => {

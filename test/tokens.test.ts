@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../src/clock.ts';
 import {
-  closeSockets,
   connectDashboard,
   connectKiosk,
   emitAck,
@@ -12,8 +11,8 @@ import {
   nextEvent,
   pair,
   postJson,
-  startRelay,
   type TestRelay,
+  useRelay,
 } from './helpers/relay.ts';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -25,13 +24,10 @@ async function del(url: string, token: string) {
 }
 
 describe('access tokens, refresh tokens and grants', () => {
+  const current = useRelay();
   let relay: TestRelay;
-  beforeEach(async () => {
-    relay = await startRelay();
-  });
-  afterEach(async () => {
-    closeSockets();
-    await relay.close();
+  beforeEach(() => {
+    relay = current();
   });
 
   it('issues an HS256 JWT with the contract claims', async () => {
@@ -170,10 +166,13 @@ describe('access tokens, refresh tokens and grants', () => {
     await del(`${relay.url}/api/v1/grants/${tokens.grantId}`, tokens.token);
     await expect(connectDashboard(relay, tokens.token)).rejects.toMatchObject({ message: 'token_revoked' });
   });
+});
+
+describe('short-lived access tokens', () => {
+  const current = useRelay({ env: { ACCESS_TOKEN_TTL: '2s' } });
 
   it('disconnects a dashboard socket when its token expires', async () => {
-    await relay.close();
-    relay = await startRelay({ env: { ACCESS_TOKEN_TTL: '2s' } });
+    const relay = current();
     const tokens = await pair(relay);
     const dashboard = await connectDashboard(relay, tokens.token);
     const expiredEvent = nextEvent(dashboard, 'token:expired', 5000);

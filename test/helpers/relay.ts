@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,4 +153,24 @@ export async function pair(
   if (claimed.status !== 201) throw new Error(`claim failed: ${JSON.stringify(claimed.body)}`);
   if (!kiosk) screen.close();
   return claimed.body as TokenResponse;
+}
+
+/**
+ * A fresh relay for each test of the enclosing describe, closed (with its sockets) after each.
+ * Read it through the returned getter inside tests.
+ */
+export function useRelay(options: StartOptions = {}): () => TestRelay {
+  let relay: TestRelay | undefined;
+  beforeEach(async () => {
+    relay = await startRelay(options);
+  });
+  afterEach(async () => {
+    closeSockets();
+    await relay?.close();
+    relay = undefined;
+  });
+  return () => {
+    if (!relay) throw new Error('useRelay: no relay outside a test');
+    return relay;
+  };
 }
