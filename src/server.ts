@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
+import { devicesFeature } from './devices/feature.ts';
 import type { Feature, FeatureFactory } from './feature.ts';
 import { attachDashboard } from './realtime/dashboard-namespace.ts';
 import { SocketHomeEvents } from './realtime/home-events.ts';
@@ -27,7 +28,7 @@ export interface ServerOptions {
 }
 
 /** Every product feature, in the order their routes are mounted. */
-export const allFeatures: FeatureFactory[] = [];
+export const allFeatures: FeatureFactory[] = [devicesFeature];
 
 /** One http.Server carrying Express, Socket.IO and SSE on one port. */
 export function createServer(deps: Deps, options: ServerOptions = {}): RelayServer {

@@ -1,0 +1,34 @@
+import type { FeatureFactory } from '../feature.ts';
+import { deviceRoutes } from '../http/device-routes.ts';
+import { dashboardDeviceEvents, kioskDeviceEvents } from '../realtime/device-events.ts';
+import { SocketDeviceLink } from '../realtime/device-link.ts';
+import { attachDevices } from '../realtime/device-namespace.ts';
+import { namespaces } from '../realtime/rooms.ts';
+import { DeviceService } from './service.ts';
+
+/**
+ * The device relay plugged into the core: the `/device` namespace, REST routes and the
+ * `devices:list` / `device:command` events of kiosks and dashboards, all over one DeviceService.
+ * This file is the feature's composition root; the domain files beside it know no transport.
+ */
+export const devicesFeature: FeatureFactory = ({ deps, services, events, io }) => {
+  const { config, store, clock, logger } = deps;
+  const devices = new DeviceService({ config, store, clock, logger, events, link: new SocketDeviceLink(io) });
+  const started = devices.start().catch((err: unknown) => logger.error({ err }, 'device relay could not subscribe to device departures'));
+
+  return {
+    name: 'devices',
+    routes: (json) => deviceRoutes(devices, services.grants, json),
+    kiosk: kioskDeviceEvents(devices, logger),
+    dashboard: dashboardDeviceEvents(devices, services.grants, logger),
+    attach(server) {
+      attachDevices(server.of(namespaces.device), { devices, homes: services.homes, logger });
+      // Devices left "online" by a relay that stopped abruptly are corrected once sockets can be counted.
+      void started
+        .then(async () => devices.reconcile((await services.homes.list()).map((h) => h.serial)))
+        .then((n) => n && logger.info({ corrected: n }, 'marked devices without a connection offline'))
+        .catch((err: unknown) => logger.warn({ err }, 'device reconcile failed'));
+    },
+    close: () => devices.close(),
+  };
+};

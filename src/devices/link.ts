@@ -1,0 +1,19 @@
+import type { DeviceCommand } from './types.ts';
+
+/** What the realtime layer answered when asked to deliver a command. */
+export type LinkResult =
+  /** Every connected socket of the device answered; none connected (on any instance) gives `[]`. */
+  | { kind: 'replies'; replies: unknown[] }
+  /** Some socket got the command and did not answer in time. */
+  | { kind: 'timeout' };
+
+/**
+ * The port through which the device domain reaches device sockets without knowing they are
+ * Socket.IO: addressed by room, so the adapter finds the socket on whichever instance holds it.
+ */
+export interface DeviceLink {
+  /** Never rejects: transport trouble is a timeout. */
+  send(serial: string, deviceId: string, command: DeviceCommand, timeoutMs: number): Promise<LinkResult>;
+  /** Whether a socket of the device is connected to any instance. */
+  isConnected(serial: string, deviceId: string): Promise<boolean>;
+}

@@ -1,0 +1,65 @@
+/** A device's state is whatever its agent reports: a JSON object the relay stores and relays, never interprets. */
+export type DeviceState = Record<string, unknown>;
+
+/** What a device says about itself when it connects. */
+export interface DeviceDescriptor {
+  id: string;
+  name: string;
+  type: string;
+  actions: string[];
+  state: DeviceState;
+}
+
+/** The registry's record of a device; `connectionId` tells the current socket from a replaced one. */
+export interface DeviceRecord extends DeviceDescriptor {
+  online: boolean;
+  updatedAt: string;
+  connectionId: string | null;
+}
+
+/** The device object of the contract. */
+export interface DeviceView {
+  id: string;
+  name: string;
+  type: string;
+  actions: string[];
+  online: boolean;
+  state: DeviceState;
+  updatedAt: string;
+}
+
+export const toView = (r: DeviceRecord): DeviceView => ({
+  id: r.id,
+  name: r.name,
+  type: r.type,
+  actions: [...r.actions],
+  online: r.online,
+  state: r.state,
+  updatedAt: r.updatedAt,
+});
+
+export interface CommandInput {
+  deviceId: string;
+  action: string;
+  params?: Record<string, unknown> | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+/** Who asks: the home they may touch and the scope their idempotency keys live in (a grant, a kiosk). */
+export interface CommandActor {
+  serial: string;
+  scope: string;
+}
+
+/** The REST 200 body and the socket ack data. */
+export interface CommandResult {
+  commandId: string;
+  device: DeviceView;
+}
+
+/** What the relay sends a device. */
+export interface DeviceCommand {
+  commandId: string;
+  action: string;
+  params: Record<string, unknown>;
+}

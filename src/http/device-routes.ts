@@ -1,0 +1,35 @@
+import express, { Router } from 'express';
+import type { DeviceService } from '../devices/service.ts';
+import { commandBody, idempotencyKeySchema } from '../devices/schemas.ts';
+import type { GrantService } from '../grants/service.ts';
+import { principalOf, requireAuth } from './auth.ts';
+import { parsePayload } from './validate.ts';
+
+/** Devices of the caller's home: the home comes from the token, never from the request. */
+export function deviceRoutes(devices: DeviceService, grants: GrantService, json: express.RequestHandler): Router {
+  const auth = requireAuth(grants);
+  const router = Router();
+
+  router.get('/api/v1/devices', auth, async (_req, res) => {
+    res.json({ devices: await devices.list(principalOf(res).grant.serial) });
+  });
+
+  router.get('/api/v1/devices/:id', auth, async (req, res) => {
+    res.json(await devices.get(principalOf(res).grant.serial, String(req.params.id)));
+  });
+
+  router.post('/api/v1/devices/:id/commands', auth, json, async (req, res) => {
+    const body = parsePayload(commandBody, req.body);
+    const header = req.get('idempotency-key');
+    const idempotencyKey = header === undefined ? undefined : parsePayload(idempotencyKeySchema, header);
+    const { grant } = principalOf(res);
+    const { result, replayed } = await devices.command(
+      { serial: grant.serial, scope: `grant:${grant.id}` },
+      { deviceId: String(req.params.id), ...body, idempotencyKey },
+    );
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(200).json(result);
+  });
+
+  return router;
+}

@@ -1,0 +1,38 @@
+import type { Socket } from 'socket.io';
+import { z } from 'zod';
+import type { DeviceService } from '../devices/service.ts';
+import { commandPayload } from '../devices/schemas.ts';
+import type { GrantService } from '../grants/service.ts';
+import type { Logger } from '../logger.ts';
+import { onAck } from './ack.ts';
+import type { DashboardFeature } from './dashboard-namespace.ts';
+import type { KioskFeature } from './kiosk-namespace.ts';
+
+const empty = z.strictObject({});
+
+/** `devices:list` and `device:command` on a socket whose home (and idempotency scope) is known. */
+function deviceAcks(socket: Socket, logger: Logger, devices: DeviceService, who: () => Promise<{ serial: string; scope: string }>): void {
+  onAck(socket, logger, 'devices:list', empty, async () => ({ devices: await devices.list((await who()).serial) }));
+  onAck(socket, logger, 'device:command', commandPayload, async (payload) => {
+    const { result } = await devices.command(await who(), payload);
+    return result;
+  });
+}
+
+export function kioskDeviceEvents(devices: DeviceService, logger: Logger): KioskFeature {
+  return (socket, serial) => deviceAcks(socket, logger, devices, async () => ({ serial, scope: `kiosk:${serial}` }));
+}
+
+/**
+ * Dashboards re-check their token on each device event: a revoked grant or an expired token
+ * stops commanding at once, even in the moment before its socket is disconnected.
+ */
+export function dashboardDeviceEvents(devices: DeviceService, grants: GrantService, logger: Logger): DashboardFeature {
+  return (socket) => {
+    const token = String(socket.handshake.auth?.token ?? '');
+    deviceAcks(socket, logger, devices, async () => {
+      const { grant } = await grants.authenticate(token);
+      return { serial: grant.serial, scope: `grant:${grant.id}` };
+    });
+  };
+}

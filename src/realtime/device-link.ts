@@ -1,0 +1,28 @@
+import type { Server } from 'socket.io';
+import type { DeviceLink, LinkResult } from '../devices/link.ts';
+import type { DeviceCommand } from '../devices/types.ts';
+import { namespaces, rooms } from './rooms.ts';
+
+/**
+ * DeviceLink over Socket.IO: a broadcast-with-ack to the device's room, which the adapter carries
+ * to whichever instance holds the socket. No socket anywhere resolves at once with no replies.
+ */
+export class SocketDeviceLink implements DeviceLink {
+  constructor(private readonly io: Server) {}
+
+  async send(serial: string, deviceId: string, command: DeviceCommand, timeoutMs: number): Promise<LinkResult> {
+    try {
+      const replies: unknown[] = await this.io.of(namespaces.device).to(rooms.device(serial, deviceId)).timeout(timeoutMs).emitWithAck('command', command);
+      return { kind: 'replies', replies };
+    } catch (err) {
+      // On timeout socket.io hands over what did arrive; a reply from any socket of the device counts.
+      const partial = (err as { responses?: unknown }).responses;
+      return Array.isArray(partial) && partial.length > 0 ? { kind: 'replies', replies: partial } : { kind: 'timeout' };
+    }
+  }
+
+  async isConnected(serial: string, deviceId: string): Promise<boolean> {
+    const sockets = await this.io.of(namespaces.device).in(rooms.device(serial, deviceId)).fetchSockets();
+    return sockets.length > 0;
+  }
+}

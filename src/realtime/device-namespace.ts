@@ -1,0 +1,70 @@
+import type { Namespace } from 'socket.io';
+import type { DeviceService } from '../devices/service.ts';
+import { deviceCredentials, deviceDescriptorSchema, stateMessage } from '../devices/schemas.ts';
+import type { DeviceDescriptor } from '../devices/types.ts';
+import type { HomeService } from '../homes/service.ts';
+import type { Logger } from '../logger.ts';
+import { onAck, refusal } from './ack.ts';
+import { rooms } from './rooms.ts';
+
+export interface DeviceNamespaceDeps {
+  devices: DeviceService;
+  homes: HomeService;
+  logger: Logger;
+}
+
+/**
+ * `/device`: device agents. The hub key is checked before the rest of the handshake is read, so
+ * a stranger learns nothing about what a valid device description looks like.
+ */
+export function attachDevices(nsp: Namespace, { devices, homes, logger }: DeviceNamespaceDeps): void {
+  nsp.use(async (socket, next) => {
+    const credentials = deviceCredentials.safeParse(socket.handshake.auth);
+    if (!credentials.success) return next(refusal('invalid_request'));
+    try {
+      const check = await homes.checkHubKey(credentials.data.serial, credentials.data.hubKey);
+      if (check !== 'ok') return next(refusal(check));
+    } catch (err) {
+      logger.error({ err }, 'device handshake failed');
+      return next(refusal('unavailable'));
+    }
+    const described = deviceDescriptorSchema.safeParse(socket.handshake.auth);
+    if (!described.success) return next(refusal('invalid_request'));
+    const { deviceId, ...rest } = described.data;
+    socket.data.serial = credentials.data.serial;
+    socket.data.device = { id: deviceId, ...rest } satisfies DeviceDescriptor;
+    next();
+  });
+
+  nsp.on('connection', (socket) => {
+    const serial = socket.data.serial as string;
+    const device = socket.data.device as DeviceDescriptor;
+    const room = rooms.device(serial, device.id);
+
+    // Registering first makes this socket the current connection, so when the replaced one
+    // disconnects below, its departure is recognised as stale and the device stays online.
+    const ready = devices
+      .connected(serial, device, socket.id)
+      .then(() => {
+        nsp.in(room).except(socket.id).disconnectSockets(true);
+        return socket.join(room);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err, serial, deviceId: device.id }, 'device registration failed');
+        socket.disconnect(true);
+      });
+
+    onAck(socket, logger, 'state', stateMessage, async ({ state }) => {
+      await ready;
+      await devices.reportState(serial, device.id, state);
+      return {};
+    });
+
+    socket.on('disconnect', (reason) => {
+      logger.debug({ serial, deviceId: device.id, reason }, 'device socket closed');
+      void ready
+        .then(() => devices.disconnected(serial, device.id, socket.id))
+        .catch((err: unknown) => logger.error({ err, serial, deviceId: device.id }, 'device disconnect handling failed'));
+    });
+  });
+}
