@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { createServer } from './server.ts';
+import { startDemoDevices } from './simulator/demo.ts';
 import { openStore } from './store/index.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
       '\n',
   );
 
+  const simulator = startDemoDevices(config, port, defaultHome, logger);
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
+    simulator?.stop();
     server
       .close()
       .then(() => store.close())
