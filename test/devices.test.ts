@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { command, connectDevice, deviceAuth, eventually, sleep } from './helpers/devices.ts';
-import { closeSockets, connectDashboard, connectKiosk, connectSocket, getJson, nextEvent, pair, startRelay, type TestRelay } from './helpers/relay.ts';
+import { closeSockets, connectDashboard, connectKiosk, connectSocket, emitAck, getJson, nextEvent, pair, startRelay, type TestRelay } from './helpers/relay.ts';
 
 const device = {
   id: 'lamp-1',
@@ -128,6 +128,15 @@ describe('device registry and REST', () => {
     expect(res.status).toBe(200);
     expect(second.commands).toHaveLength(1);
     expect(first.commands).toHaveLength(0);
+  });
+
+  it('accepts a command sent the instant device:online arrives', async () => {
+    const dashboard = await connectDashboard(relay, token);
+    const answered = new Promise((resolve) =>
+      dashboard.once('device:online', () => resolve(emitAck(dashboard, 'device:command', { deviceId: 'lamp-1', action: 'turn_on' }))),
+    );
+    await connectDevice(relay);
+    expect(await answered).toMatchObject({ ok: true, data: { device: { online: true, state: { on: true } } } });
   });
 
   it('fans device state out to the home’s kiosks and dashboards, and no other home', async () => {

@@ -53,12 +53,11 @@ export class CommandDispatcher {
   async send(serial: string, connectionId: string, command: DeviceCommand & { deviceId: string }): Promise<DispatchOutcome> {
     const { link, timeoutMs } = this.deps;
     const key = flightKey(serial, command.deviceId);
-    let entry: InFlight | undefined;
-    const aborted = new Promise<'gone'>((resolve) => {
-      entry = { connectionId, abort: () => resolve('gone') };
-    });
+    let abort = () => {};
+    const aborted = new Promise<'gone'>((resolve) => (abort = () => resolve('gone')));
+    const entry: InFlight = { connectionId, abort };
     const set = this.inFlight.get(key) ?? new Set<InFlight>();
-    set.add(entry!);
+    set.add(entry);
     this.inFlight.set(key, set);
     try {
       const { deviceId, ...wire } = command;
@@ -68,7 +67,7 @@ export class CommandDispatcher {
       if (result.replies.length === 0) return { kind: 'offline' };
       return { kind: 'reply', reply: this.interpret(result.replies[0], serial, deviceId) };
     } finally {
-      set.delete(entry!);
+      set.delete(entry);
       if (set.size === 0) this.inFlight.delete(key);
     }
   }

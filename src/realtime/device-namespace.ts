@@ -41,14 +41,12 @@ export function attachDevices(nsp: Namespace, { devices, homes, logger }: Device
     const device = socket.data.device as DeviceDescriptor;
     const room = rooms.device(serial, device.id);
 
-    // Registering first makes this socket the current connection, so when the replaced one
-    // disconnects below, its departure is recognised as stale and the device stays online.
-    const ready = devices
-      .connected(serial, device, socket.id)
-      .then(() => {
-        nsp.in(room).except(socket.id).disconnectSockets(true);
-        return socket.join(room);
-      })
+    // Join, then register, then evict: a command sent the moment `device:online` goes out already
+    // finds this socket, and once this socket is the registry's current connection, the replaced
+    // one's disconnect is recognised as stale and the device stays online.
+    const ready = Promise.resolve(socket.join(room))
+      .then(() => devices.connected(serial, device, socket.id))
+      .then(() => nsp.in(room).except(socket.id).disconnectSockets())
       .catch((err: unknown) => {
         logger.error({ err, serial, deviceId: device.id }, 'device registration failed');
         socket.disconnect(true);
