@@ -34,6 +34,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       await import('./main.ts');
       return -1; // keeps running; main owns the process from here
     }
+    if (command === 'simulate') {
+      const { runSimulate } = await import('./cli/simulate.ts');
+      return await runSimulate(argv.slice(1), env);
+    }
     if (command === 'homes') return await homesCommand(sub, arg, env, io);
     io.err(`Unknown command "${command}".\n\n${usage}`);
     return 64;

@@ -1,7 +1,8 @@
 import { connect as netConnect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSockets, connectDashboard, connectKiosk, getJson, pair, startRelay, type TestRelay } from './helpers/relay.ts';
+import { connectDevice, type FakeDevice } from './helpers/devices.ts';
+import { closeSockets, connectDashboard, connectKiosk, connectSocket, getJson, HUB_KEY, pair, startRelay, type TestRelay } from './helpers/relay.ts';
 
 /**
  * Hostile input over every route and socket event: each answer is a contract error (or a success
@@ -34,14 +35,20 @@ const routes: Route[] = [
   { method: 'GET', path: '/api/v1/me', auth: true },
   { method: 'GET', path: '/api/v1/grants', auth: true },
   { method: 'DELETE', path: '/api/v1/grants/%s', auth: true },
+  { method: 'GET', path: '/api/v1/devices', auth: true },
+  { method: 'GET', path: '/api/v1/devices/%s', auth: true },
+  { method: 'POST', path: '/api/v1/devices/%s/commands', auth: true },
+  { method: 'POST', path: '/api/v1/devices/light/commands', auth: true },
 ];
 
 describe('hostile input', () => {
   let relay: TestRelay;
   let token: string;
+  let device: FakeDevice;
   beforeAll(async () => {
     relay = await startRelay({ env: { RATE_LIMITS: 'off', PAIRING_LOCK_AFTER: '1000' } });
     token = (await pair(relay, { kiosk: await connectKiosk(relay) })).token;
+    device = await connectDevice(relay, { deviceId: 'light' });
   });
   afterAll(async () => {
     closeSockets();
@@ -101,8 +108,8 @@ describe('hostile input', () => {
     const kiosk = await connectKiosk(relay);
     const dashboard = await connectDashboard(relay, token);
     const sockets = [
-      { socket: kiosk, events: ['pairing:open', 'pairing:cancel', 'grants:list', 'grant:revoke'] },
-      { socket: dashboard, events: [] as string[] },
+      { socket: kiosk, events: ['pairing:open', 'pairing:cancel', 'grants:list', 'grant:revoke', 'devices:list', 'device:command'] },
+      { socket: dashboard, events: ['devices:list', 'device:command'] },
     ];
     for (const { socket, events } of sockets) {
       for (const event of events) {
@@ -122,5 +129,23 @@ describe('hostile input', () => {
     kiosk.emit('no:such:event', { a: 1 });
     expect((await kiosk.timeout(5000).emitWithAck('grants:list', {})).ok).toBe(true);
     expect((await getJson(`${relay.url}/healthz`)).status).toBe(200);
+  });
+
+  it('refuses random device handshakes with a contract code and survives random state reports', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom('serial', 'hubKey', 'deviceId', 'name', 'type', 'actions', 'state', '__proto__'), hostileValue), async (auth) => {
+        const attempt = { serial: 'home-1', hubKey: HUB_KEY, ...auth };
+        try {
+          const socket = await connectSocket(`${relay.url}/device`, attempt);
+          socket.close();
+        } catch (err) {
+          expect((err as Error).message).toMatch(snakeCase);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    for (const payload of fc.sample(hostileValue, 40)) device.socket.emit('state', payload);
+    device.socket.emit('state');
+    expect((await getJson(`${relay.url}/api/v1/devices`, token)).status).toBe(200);
   });
 });
