@@ -1,0 +1,184 @@
+import { isoAt } from '../clock.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { PubSub, Unsubscribe } from '../store/types.ts';
+import { eventsToSend, level, type QrSession } from './rules.ts';
+import { channelOf, type QrService, sessionRef } from './service.ts';
+
+/** Where a stream writes; the transport (SSE today) implements it. */
+export interface QrSink {
+  send(event: string, data: unknown, id?: string): void;
+  end(): void;
+}
+
+export interface QrStreamDeps {
+  qr: QrService;
+  pubsub: PubSub;
+  clock: Clock;
+  logger: Logger;
+  pingIntervalMs: number;
+}
+
+/** How a stream start went: `delivered` = the client's Last-Event-ID shows it already has the outcome. */
+export type StartOutcome = 'open' | 'not_found' | 'delivered' | 'closed';
+
+export interface LiveCounts {
+  streams: number;
+  timers: number;
+  subscriptions: number;
+}
+
+/** Node timers overflow past ~24.8 days. */
+const MAX_TIMER_MS = 2_147_000_000;
+
+/**
+ * One client watching one session. It subscribes before it reads, so no change can fall between
+ * the read and the subscription; every notice (and every ping tick) re-reads the record, and the
+ * progress level makes repeated reads harmless. Real timers schedule; the injected clock decides.
+ */
+export class QrStream {
+  private seen: number;
+  private sink: QrSink | undefined;
+  private unsubscribe: Unsubscribe | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** A notice arrived before the sink opened; re-read once it has. */
+  private missed = false;
+
+  constructor(
+    private readonly id: string,
+    lastSeen: number,
+    private readonly deps: QrStreamDeps,
+    private readonly onDispose: (stream: QrStream) => void,
+  ) {
+    this.seen = lastSeen;
+  }
+
+  /** Opens the sink (via `open`) only when the session exists and has something left to say. */
+  async start(open: () => QrSink): Promise<StartOutcome> {
+    try {
+      const unsubscribe = await this.deps.pubsub.subscribe(channelOf(this.id), () => void this.sync());
+      if (this.closed) {
+        unsubscribe();
+        return 'closed';
+      }
+      this.unsubscribe = unsubscribe;
+      const session = await this.deps.qr.read(this.id);
+      if (this.closed) return 'closed';
+      if (!session) return this.stop('not_found');
+      if (this.seen >= level.final) return this.stop('delivered');
+      this.sink = open();
+      this.sink.send('CONNECT', { expiresAt: isoAt(session.expiresAt) }, String(Math.max(this.seen, level.connected)));
+      this.seen = Math.max(this.seen, level.connected);
+      this.schedule(session.expiresAt);
+      this.apply(session);
+      if (this.missed && !this.closed) void this.sync();
+      return this.closed ? 'closed' : 'open';
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  /** Client gone or server closing: ends the sink and releases the timers and the subscription. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.pingTimer);
+    clearTimeout(this.expiryTimer);
+    this.pingTimer = undefined;
+    this.expiryTimer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.sink?.end();
+    this.onDispose(this);
+  }
+
+  counts(): LiveCounts {
+    return {
+      streams: 1,
+      timers: (this.pingTimer ? 1 : 0) + (this.expiryTimer ? 1 : 0),
+      subscriptions: this.unsubscribe ? 1 : 0,
+    };
+  }
+
+  private stop(outcome: StartOutcome): StartOutcome {
+    this.close();
+    return outcome;
+  }
+
+  private schedule(expiresAt: number): void {
+    this.pingTimer = setInterval(() => {
+      this.sink?.send('ping', { time: isoAt(this.deps.clock.now()) });
+      // Each tick also re-reads: a lost pub/sub notice (or a moved clock) is caught within one interval.
+      void this.sync();
+    }, this.deps.pingIntervalMs);
+    this.armExpiry(expiresAt);
+  }
+
+  private armExpiry(expiresAt: number): void {
+    const wait = Math.min(Math.max(0, expiresAt - this.deps.clock.now()), MAX_TIMER_MS);
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = undefined;
+      if (this.closed) return;
+      // The clock decides; a clock that has not reached the expiry yet (tests, drift) waits again.
+      if (this.deps.clock.now() < expiresAt) return this.armExpiry(expiresAt);
+      void this.sync();
+    }, wait + 10);
+  }
+
+  private async sync(): Promise<void> {
+    if (this.closed) return;
+    if (!this.sink) {
+      this.missed = true;
+      return;
+    }
+    let session: QrSession | null;
+    try {
+      session = await this.deps.qr.read(this.id);
+    } catch (err) {
+      // The store is unreachable; keep the stream and try again on the next tick.
+      this.deps.logger.warn({ err, session: sessionRef(this.id) }, 'qr stream could not read its session');
+      return;
+    }
+    this.apply(session);
+  }
+
+  private apply(session: QrSession | null): void {
+    if (this.closed || !this.sink) return;
+    for (const event of eventsToSend(session, this.seen, this.deps.clock.now())) {
+      this.sink.send(event.name, event.data, String(event.level));
+      this.seen = event.level;
+    }
+    if (this.seen >= level.final) this.close();
+  }
+}
+
+/** Every open stream of this instance: counted for leak checks, ended on shutdown. */
+export class QrStreams {
+  private readonly live = new Set<QrStream>();
+
+  constructor(private readonly deps: QrStreamDeps) {}
+
+  create(id: string, lastSeen: number): QrStream {
+    const stream = new QrStream(id, lastSeen, this.deps, (s) => this.live.delete(s));
+    this.live.add(stream);
+    return stream;
+  }
+
+  counts(): LiveCounts {
+    const total: LiveCounts = { streams: 0, timers: 0, subscriptions: 0 };
+    for (const stream of this.live) {
+      const c = stream.counts();
+      total.streams += c.streams;
+      total.timers += c.timers;
+      total.subscriptions += c.subscriptions;
+    }
+    return total;
+  }
+
+  closeAll(): void {
+    for (const stream of [...this.live]) stream.close();
+  }
+}
