@@ -4,6 +4,7 @@ import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
 import { devicesFeature } from './devices/feature.ts';
 import type { Feature, FeatureFactory } from './feature.ts';
+import { qrFeature } from './qr/feature.ts';
 import { attachDashboard } from './realtime/dashboard-namespace.ts';
 import { SocketHomeEvents } from './realtime/home-events.ts';
 import { attachKiosk } from './realtime/kiosk-namespace.ts';
@@ -28,7 +29,7 @@ export interface ServerOptions {
 }
 
 /** Every product feature, in the order their routes are mounted. */
-export const allFeatures: FeatureFactory[] = [devicesFeature];
+export const allFeatures: FeatureFactory[] = [devicesFeature, qrFeature];
 
 /** One http.Server carrying Express, Socket.IO and SSE on one port. */
 export function createServer(deps: Deps, options: ServerOptions = {}): RelayServer {

@@ -1,0 +1,26 @@
+import type { Feature, FeatureContext } from '../feature.ts';
+import { qrRoutes } from '../http/qr-routes.ts';
+import { QrService } from './service.ts';
+import { type LiveCounts, QrStreams } from './stream.ts';
+
+export interface QrFeature extends Feature {
+  readonly service: QrService;
+  /** Open streams with their timers and subscriptions on this instance (leak checks, metrics). */
+  liveStreams(): LiveCounts;
+}
+
+/** QR login: sessions, approval by a paired phone, results over Server-Sent Events. */
+export function qrFeature({ deps, services }: FeatureContext): QrFeature {
+  const { config, store, clock, logger } = deps;
+  const service = new QrService({ config, store, clock, logger, grants: services.grants });
+  const streams = new QrStreams({ qr: service, pubsub: store, clock, logger, pingIntervalMs: config.qrPingIntervalMs });
+  return {
+    name: 'qr',
+    service,
+    routes: (json) =>
+      qrRoutes({ qr: service, streams, grants: services.grants, rateLimiter: services.rateLimiter, config }, json),
+    liveStreams: () => streams.counts(),
+    // Open streams would otherwise hold server.close() until their clients leave.
+    close: () => streams.closeAll(),
+  };
+}
