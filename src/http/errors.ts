@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, toAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { redactPath } from './observe.ts';
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new AppError('not_found'));
 
@@ -28,7 +29,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const appError = err instanceof AppError ? err : fromBodyParser(err);
     const final = appError ?? toAppError(err);
-    if (!appError) logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    if (!appError) logger.error({ err, method: req.method, path: redactPath(req.path) }, 'unhandled error');
     if (res.headersSent) {
       res.end();
       return;
