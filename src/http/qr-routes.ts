@@ -6,7 +6,7 @@ import type { GrantService } from '../grants/service.ts';
 import type { QrService } from '../qr/service.ts';
 import type { QrStreams } from '../qr/stream.ts';
 import { qrSvg } from '../qr/svg.ts';
-import { level } from '../qr/rules.ts';
+import { level, sessionIdPattern } from '../qr/rules.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import { principalOf, requireAuth } from './auth.ts';
 import { originOf } from './origin.ts';
@@ -28,7 +28,7 @@ const RETRY_MS = 3000;
 const createBody = z.strictObject({ clientName: clientNameSchema.optional() });
 const approveBody = z.strictObject({ clientName: clientNameSchema.optional() });
 const denyBody = z.strictObject({});
-const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/);
+const sessionIdSchema = z.string().regex(sessionIdPattern);
 /** Stream progress the client says it has seen; anything unexpected means "nothing yet". */
 const lastSeenSchema = z.coerce.number().int().min(level.none).max(level.final).catch(level.none);
 

@@ -1,5 +1,6 @@
 import type { Feature, FeatureContext } from '../feature.ts';
 import { qrRoutes } from '../http/qr-routes.ts';
+import { qrDashboardEvents } from '../realtime/qr-dashboard.ts';
 import { QrService } from './service.ts';
 import { type LiveCounts, QrStreams } from './stream.ts';
 
@@ -19,6 +20,7 @@ export function qrFeature({ deps, services }: FeatureContext): QrFeature {
     service,
     routes: (json) =>
       qrRoutes({ qr: service, streams, grants: services.grants, rateLimiter: services.rateLimiter, config }, json),
+    dashboard: qrDashboardEvents(service, logger),
     liveStreams: () => streams.counts(),
     // Open streams would otherwise hold server.close() until their clients leave.
     close: () => streams.closeAll(),

@@ -2,6 +2,9 @@ import type { RequestOrigin } from '../ports.ts';
 import type { UpdateOutcome } from '../store/types.ts';
 import type { TokenResponse } from '../tokens/service.ts';
 
+/** Ids are base64url; anything else is an id nobody has. */
+export const sessionIdPattern = /^[A-Za-z0-9_-]{16,128}$/;
+
 export type QrStatus = 'pending' | 'scanned' | 'approved' | 'denied';
 
 /** The paired phone that looked at (and decides on) a session. */

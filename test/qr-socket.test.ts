@@ -1,0 +1,40 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSession, sessionUrl } from './helpers/qr.ts';
+import { closeSockets, connectDashboard, emitAck, pair, startRelay, type TestRelay } from './helpers/relay.ts';
+import { openSse } from './helpers/sse.ts';
+
+describe('QR approval from a dashboard socket', () => {
+  let relay: TestRelay;
+  beforeEach(async () => {
+    relay = await startRelay();
+  });
+  afterEach(async () => {
+    closeSockets();
+    await relay.close();
+  });
+
+  it('looks, approves and is refused a second decision, like REST', async () => {
+    const phone = await pair(relay, { clientName: 'Alice phone' });
+    const socket = await connectDashboard(relay, phone.token);
+    const session = await createSession(relay);
+    const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));
+    await stream.next('CONNECT');
+
+    const looked = await emitAck(socket, 'qr:get', { sessionId: session.sessionId });
+    expect(looked).toMatchObject({ ok: true, data: { sessionId: session.sessionId, status: 'scanned' } });
+    expect((await stream.next('SCANNED')).data).toEqual({ clientName: 'Alice phone' });
+
+    expect(await emitAck(socket, 'qr:approve', { sessionId: session.sessionId, clientName: 'Kitchen tablet' })).toEqual({ ok: true, data: { success: true } });
+    expect((await stream.next('COMPLETE')).data).toMatchObject({ serial: 'home-1', success: true });
+    const again = await emitAck(socket, 'qr:deny', { sessionId: session.sessionId });
+    expect(again).toMatchObject({ ok: false, error: { code: 'session_completed' } });
+  });
+
+  it('answers session_not_found and invalid_request as acks', async () => {
+    const phone = await pair(relay);
+    const socket = await connectDashboard(relay, phone.token);
+    expect(await emitAck(socket, 'qr:approve', { sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' })).toMatchObject({ ok: false, error: { code: 'session_not_found' } });
+    expect(await emitAck(socket, 'qr:get', { sessionId: '../etc' })).toMatchObject({ ok: false, error: { code: 'session_not_found' } });
+    expect(await emitAck(socket, 'qr:deny', { sessionId: 5 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+  });
+});
