@@ -4,10 +4,10 @@ import { bearer, createSession, sessionUrl } from './helpers/qr.ts';
 import { closeSockets, getJson, pair, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
 import { openSse } from './helpers/sse.ts';
 
-describe('QR login over Server-Sent Events', () => {
+describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)', (store) => {
   let relay: TestRelay;
   beforeEach(async () => {
-    relay = await startRelay();
+    relay = await startRelay({ env: { STORE: store } });
   });
   afterEach(async () => {
     closeSockets();

@@ -87,6 +87,13 @@ describe('QR streams over time', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
+  it('builds the links from PUBLIC_URL when it is set', async () => {
+    relay = await startRelay({ env: { PUBLIC_URL: 'https://home.example.org/' } });
+    const session = await createSession(relay);
+    expect(session.approveUrl).toBe(`https://home.example.org/?approve=${session.sessionId}`);
+    expect(session.qrSvgUrl).toBe(`https://home.example.org/api/v1/qr/sessions/${session.sessionId}/qr.svg`);
+  });
+
   it('ends open streams promptly when the server closes', async () => {
     relay = await startRelay();
     const session = await createSession(relay);
