@@ -1,20 +1,14 @@
 import QRCode from 'qrcode';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bearer, createSession, sessionUrl } from './helpers/qr.ts';
-import { closeSockets, getJson, pair, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
+import { getJson, pair, postJson, useRelay } from './helpers/relay.ts';
 import { openSse } from './helpers/sse.ts';
 
 describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)', (store) => {
-  let relay: TestRelay;
-  beforeEach(async () => {
-    relay = await startRelay({ env: { STORE: store } });
-  });
-  afterEach(async () => {
-    closeSockets();
-    await relay.close();
-  });
+  const current = useRelay({ env: { STORE: store } });
 
   it('creates a session with a 128-bit id and links built from the request', async () => {
+    const relay = current();
     const res = await postJson(`${relay.url}/api/v1/qr/sessions`, {});
     expect(res.status).toBe(201);
     const { sessionId, expiresAt, approveUrl, qrSvgUrl } = res.body;
@@ -29,6 +23,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
   });
 
   it('runs the whole flow: CONNECT, SCANNED, COMPLETE with tokens for a new qr grant', async () => {
+    const relay = current();
     const phone = await pair(relay, { clientName: 'Alice phone' });
     const session = await createSession(relay, { clientName: 'Office laptop' }, { 'user-agent': 'Firefox/140' });
     const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));
@@ -71,6 +66,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
   });
 
   it('denies: FAIL denied, the stream ends, no grant is made', async () => {
+    const relay = current();
     const phone = await pair(relay);
     const session = await createSession(relay);
     const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));
@@ -87,6 +83,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
   });
 
   it('delivers an approval made before the stream was opened', async () => {
+    const relay = current();
     const phone = await pair(relay);
     const session = await createSession(relay);
     expect((await postJson(sessionUrl(relay, session.sessionId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
@@ -98,6 +95,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
   });
 
   it('resumes after a reconnect with Last-Event-ID, and tells a client that has the outcome to stop', async () => {
+    const relay = current();
     const phone = await pair(relay);
     const session = await createSession(relay);
     const first = await openSse(sessionUrl(relay, session.sessionId, '/events'));
@@ -126,6 +124,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
   });
 
   it('lets exactly one of several concurrent approvals win', async () => {
+    const relay = current();
     const phone = await pair(relay);
     const session = await createSession(relay);
     const results = await Promise.all(
@@ -142,7 +141,8 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
     expect(grants.body.grants.filter((g: { method: string }) => g.method === 'qr').length).toBeLessThanOrEqual(1);
   });
 
-  it('creates the grant in the approver\'s home', async () => {
+  it("creates the grant in the approver's home", async () => {
+    const relay = current();
     await relay.server.services.homes.add('home-2');
     const key2 = await relay.server.services.homes.rotateKey('home-2');
     const phone1 = await pair(relay, { serial: 'home-1' });
@@ -160,6 +160,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
   });
 
   it('serves the approve link as an SVG QR code', async () => {
+    const relay = current();
     const session = await createSession(relay);
     const res = await fetch(session.qrSvgUrl);
     expect(res.status).toBe(200);
@@ -170,6 +171,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
   });
 
   it('answers 404 session_not_found on every route for unknown or malformed ids', async () => {
+    const relay = current();
     const phone = await pair(relay);
     for (const id of ['AAAAAAAAAAAAAAAAAAAAAA', 'short', 'bad%20id%0A']) {
       const checks = [
@@ -187,6 +189,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
   });
 
   it('requires a bearer token to look at, approve or deny a session', async () => {
+    const relay = current();
     const session = await createSession(relay);
     expect((await getJson(sessionUrl(relay, session.sessionId))).status).toBe(401);
     expect((await postJson(sessionUrl(relay, session.sessionId, '/approve'), {})).body.error.code).toBe('unauthorized');
@@ -194,6 +197,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
   });
 
   it('validates bodies', async () => {
+    const relay = current();
     const phone = await pair(relay);
     expect((await postJson(`${relay.url}/api/v1/qr/sessions`, { serial: 'x' })).status).toBe(400);
     expect((await postJson(`${relay.url}/api/v1/qr/sessions`, { clientName: 42 })).body.error.code).toBe('invalid_request');

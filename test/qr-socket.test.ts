@@ -1,19 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSession, sessionUrl } from './helpers/qr.ts';
-import { closeSockets, connectDashboard, emitAck, pair, startRelay, type TestRelay } from './helpers/relay.ts';
+import { connectDashboard, emitAck, pair, useRelay } from './helpers/relay.ts';
 import { openSse } from './helpers/sse.ts';
 
 describe('QR approval from a dashboard socket', () => {
-  let relay: TestRelay;
-  beforeEach(async () => {
-    relay = await startRelay();
-  });
-  afterEach(async () => {
-    closeSockets();
-    await relay.close();
-  });
+  const current = useRelay();
 
   it('looks, approves and is refused a second decision, like REST', async () => {
+    const relay = current();
     const phone = await pair(relay, { clientName: 'Alice phone' });
     const socket = await connectDashboard(relay, phone.token);
     const session = await createSession(relay);
@@ -31,6 +25,7 @@ describe('QR approval from a dashboard socket', () => {
   });
 
   it('answers session_not_found and invalid_request as acks', async () => {
+    const relay = current();
     const phone = await pair(relay);
     const socket = await connectDashboard(relay, phone.token);
     expect(await emitAck(socket, 'qr:approve', { sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' })).toMatchObject({ ok: false, error: { code: 'session_not_found' } });

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { qrFeature, type QrFeature } from '../src/qr/feature.ts';
 import type { LocalPubSub } from '../src/store/local-pubsub.ts';
 import { bearer, createSession, sessionUrl } from './helpers/qr.ts';
-import { pair, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
+import { pair, postJson, useRelay } from './helpers/relay.ts';
 import { openSse, type SseClient } from './helpers/sse.ts';
 
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -14,16 +14,11 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
 }
 
 describe('QR stream resources', () => {
-  let relay: TestRelay;
   let qr: QrFeature;
-  beforeEach(async () => {
-    relay = await startRelay({ features: [(context) => (qr = qrFeature(context))], env: { QR_PING_INTERVAL: '1' } });
-  });
-  afterEach(async () => {
-    await relay.close();
-  });
+  const current = useRelay({ features: [(context) => (qr = qrFeature(context))], env: { QR_PING_INTERVAL: '1' } });
 
   it('releases every timer and subscription when 500 clients drop their streams', async () => {
+    const relay = current();
     const pubsub = relay.store as unknown as LocalPubSub;
     const baseline = pubsub.listenerCount();
     const sessions = await Promise.all(Array.from({ length: 10 }, () => createSession(relay)));
@@ -46,6 +41,7 @@ describe('QR stream resources', () => {
   });
 
   it('releases them when streams end by themselves (complete, denied)', async () => {
+    const relay = current();
     const pubsub = relay.store as unknown as LocalPubSub;
     const baseline = pubsub.listenerCount();
     const phone = await pair(relay);
@@ -69,6 +65,7 @@ describe('QR stream resources', () => {
   });
 
   it('leaves nothing behind for a stream refused with 404', async () => {
+    const relay = current();
     const res = await fetch(sessionUrl(relay, 'AAAAAAAAAAAAAAAAAAAAAA', '/events'));
     expect(res.status).toBe(404);
     await res.text();
