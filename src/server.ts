@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
 import { devicesFeature } from './devices/feature.ts';
@@ -28,6 +28,9 @@ export interface ServerOptions {
   features?: FeatureFactory[];
 }
 
+/** How long in-flight responses get to finish on close before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 1000;
+
 /** Every product feature, in the order their routes are mounted. */
 export const allFeatures: FeatureFactory[] = [devicesFeature, qrFeature];
 
@@ -35,6 +38,11 @@ export const allFeatures: FeatureFactory[] = [devicesFeature, qrFeature];
 export function createServer(deps: Deps, options: ServerOptions = {}): RelayServer {
   const { config, logger, metrics, clock } = deps;
   const httpServer = createHttpServer();
+  const connections = new Set<Socket>();
+  httpServer.on('connection', (connection: Socket) => {
+    connections.add(connection);
+    connection.once('close', () => connections.delete(connection));
+  });
   const io = new SocketServer(httpServer, {
     perMessageDeflate: false,
     maxHttpBufferSize: 64 * 1024,
@@ -76,13 +84,17 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     async close() {
       services.pairing.close();
       for (const feature of features) await feature.close?.();
-      // io.close() disconnects every socket and closes the http server; idle keep-alive
-      // connections would hold close() open, so they are dropped too.
-      await new Promise<void>((resolve) => {
-        void io.close(() => resolve());
-        httpServer.closeIdleConnections();
-      });
-      httpServer.closeAllConnections();
+      // io.close() disconnects every socket and closes the http server, which then waits for every
+      // TCP connection to end. Idle keep-alives are dropped now; connections that never sent a request
+      // (browsers and fetch open them ahead of time) are invisible to Node's idle tracking, so every
+      // connection still open after a short grace for in-flight responses is destroyed.
+      const closed = new Promise<void>((resolve) => void io.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      const grace = setTimeout(() => {
+        for (const connection of connections) connection.destroy();
+      }, SHUTDOWN_GRACE_MS);
+      await closed;
+      clearTimeout(grace);
     },
   };
 }

@@ -93,7 +93,8 @@ function startMain(env: Record<string, string>) {
       };
       check();
     });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' (not 'exit'): it fires once the child's output has been read to the end.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, waitFor, exited, output: () => output };
 }
 
