@@ -39,6 +39,12 @@ const routes: Route[] = [
   { method: 'GET', path: '/api/v1/devices/%s', auth: true },
   { method: 'POST', path: '/api/v1/devices/%s/commands', auth: true },
   { method: 'POST', path: '/api/v1/devices/light/commands', auth: true },
+  { method: 'POST', path: '/api/v1/qr/sessions' },
+  { method: 'GET', path: '/api/v1/qr/sessions/%s/events' },
+  { method: 'GET', path: '/api/v1/qr/sessions/%s/qr.svg' },
+  { method: 'GET', path: '/api/v1/qr/sessions/%s', auth: true },
+  { method: 'POST', path: '/api/v1/qr/sessions/%s/approve', auth: true },
+  { method: 'POST', path: '/api/v1/qr/sessions/%s/deny', auth: true },
 ];
 
 describe('hostile input', () => {
@@ -109,7 +115,7 @@ describe('hostile input', () => {
     const dashboard = await connectDashboard(relay, token);
     const sockets = [
       { socket: kiosk, events: ['pairing:open', 'pairing:cancel', 'grants:list', 'grant:revoke', 'devices:list', 'device:command'] },
-      { socket: dashboard, events: ['devices:list', 'device:command'] },
+      { socket: dashboard, events: ['devices:list', 'device:command', 'qr:get', 'qr:approve', 'qr:deny'] },
     ];
     for (const { socket, events } of sockets) {
       for (const event of events) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { sleep } from '../helpers/devices.ts';
 import { closeSockets, connectKiosk, pair, startRelay, tempDir } from '../helpers/relay.ts';
-import { chaosLoop, commandLoop, connectLight, type Home, openDashboards, pairingLoop, stateLoop, Tally } from './traffic.ts';
+import { chaosLoop, commandLoop, connectLight, type Home, openDashboards, pairingLoop, qrLoop, stateLoop, Tally } from './traffic.ts';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 
@@ -33,6 +33,7 @@ describe(`soak: ${SECONDS} s of mixed traffic`, () => {
           commandLoop(home, tally, until),
           stateLoop(home, until),
           chaosLoop(home, tally, until),
+          qrLoop(home, tally, until),
         ]);
       };
       // Warm up (JIT, pools, caches), then measure, then run the rest of the soak and measure again.
@@ -47,13 +48,14 @@ describe(`soak: ${SECONDS} s of mixed traffic`, () => {
       const timersAfter = timers();
 
       const summary = Object.fromEntries([...tally.statuses.entries()].sort());
-      console.log(JSON.stringify({ seconds: SECONDS, summary, acknowledged: tally.acknowledged.size, stateEventsSeen: tally.stateEventsSeen, heapBefore, heapAfter, timersBefore, timersAfter }, null, 2));
+      console.log(JSON.stringify({ seconds: SECONDS, summary, acknowledged: tally.acknowledged.size, stateEventsSeen: tally.stateEventsSeen, qrLogins: tally.qrLogins, heapBefore, heapAfter, timersBefore, timersAfter }, null, 2));
 
       expect(tally.unexpected).toEqual([]);
       expect(tally.acknowledged.size).toBeGreaterThan(SECONDS); // traffic really flowed
       const lost = [...tally.acknowledged].filter(([commandId, deviceId]) => !tally.receivedBy(deviceId).has(commandId));
       expect(lost).toEqual([]);
       expect(tally.stateEventsSeen).toBeGreaterThan(0);
+      expect(tally.qrLogins).toBeGreaterThan(0);
       expect(heapAfter - heapBefore).toBeLessThan(25);
       expect(timersAfter - timersBefore).toBeLessThan(20);
     } finally {

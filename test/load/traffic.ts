@@ -1,6 +1,7 @@
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { connectDevice, type FakeDevice, sleep } from '../helpers/devices.ts';
 import { connectDashboard, connectKiosk, nextEvent, postJson, type TestRelay } from '../helpers/relay.ts';
+import { openSse } from '../helpers/sse.ts';
 
 /** What the soak saw: every HTTP status by route, and every acknowledged command. */
 export class Tally {
@@ -11,6 +12,7 @@ export class Tally {
   /** commandIds each device received, across its reconnections. */
   readonly received = new Map<string, Set<string>>();
   stateEventsSeen = 0;
+  qrLogins = 0;
 
   count(route: string, status: number, body: unknown): void {
     const key = `${route} ${status}`;
@@ -122,5 +124,27 @@ export async function openDashboards(home: Home, tally: Tally, count: number): P
     const socket = await connectDashboard(home.relay, home.token);
     socket.on('device:state', () => tally.stateEventsSeen++);
     home.dashboards.push(socket);
+  }
+}
+
+/** QR logins: a browser streams, the paired phone scans and approves (or now and then denies). */
+export async function qrLoop(home: Home, tally: Tally, until: number): Promise<void> {
+  const { url } = home.relay;
+  const auth = { authorization: `Bearer ${home.token}` };
+  while (Date.now() < until) {
+    const created = await postJson(`${url}/api/v1/qr/sessions`, { clientName: 'soak browser' });
+    tally.count('qr/sessions', created.status, created.body);
+    if (created.status !== 201) continue;
+    const id = created.body.sessionId as string;
+    const stream = await openSse(`${url}/api/v1/qr/sessions/${id}/events`);
+    const scanned = await fetch(`${url}/api/v1/qr/sessions/${id}`, { headers: auth });
+    tally.count('qr/get', scanned.status, await scanned.json());
+    const approve = Math.random() < 0.9;
+    const decided = await fetch(`${url}/api/v1/qr/sessions/${id}/${approve ? 'approve' : 'deny'}`, { method: 'POST', headers: auth });
+    tally.count(`qr/${approve ? 'approve' : 'deny'}`, decided.status, await decided.json());
+    const outcome = await stream.next(approve ? 'COMPLETE' : 'FAIL', 10_000).catch(() => null);
+    if (!outcome) tally.unexpected.push(`qr session ${approve ? 'approved' : 'denied'} but the stream never said so`);
+    else if (approve) tally.qrLogins++;
+    stream.close();
   }
 }
