@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeSockets, connectKiosk, getJson, HUB_KEY, JWT_SECRET, nextEvent, pair, postJson, startRelay, type TestRelay, useRelay } from './helpers/relay.ts';
+import { closeSockets, connectKiosk, getJson, HUB_KEY, JWT_SECRET, nextEvent, pair, postJson, startRelay, type TestRelay, useRelay, logSink } from './helpers/relay.ts';
 
 async function raw(url: string, init: RequestInit) {
   const res = await fetch(url, init);
@@ -92,14 +91,8 @@ describe('operations', () => {
   });
 
   it('never logs a pairing code, token, refresh token or hub key', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    relay = await startRelay({ env: { LOG_LEVEL: 'trace' }, logTo: sink });
+    const sink = logSink();
+    relay = await startRelay({ env: { LOG_LEVEL: 'trace' }, logTo: sink.stream });
     const kiosk = await connectKiosk(relay);
     const arrives = nextEvent<{ code: string }>(kiosk, 'pairing:code');
     await postJson(`${relay.url}/api/v1/pairing/code`, {});
@@ -109,7 +102,7 @@ describe('operations', () => {
     const refreshed = (await postJson(`${relay.url}/api/v1/tokens/refresh`, { refreshToken: tokens.refreshToken })).body;
     await getJson(`${relay.url}/api/v1/me`, refreshed.token);
     await postJson(`${relay.url}/api/v1/tokens/refresh`, { refreshToken: tokens.refreshToken });
-    const log = lines.join('');
+    const log = sink.text();
     expect(log.length).toBeGreaterThan(0);
     for (const secret of [code, tokens.token, tokens.refreshToken, refreshed.token, refreshed.refreshToken, HUB_KEY, JWT_SECRET]) {
       expect(log).not.toContain(secret);

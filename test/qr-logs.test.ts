@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureDefaultHome } from '../src/bootstrap.ts';
 import { FakeClock } from '../src/clock.ts';
@@ -8,7 +7,7 @@ import { Metrics } from '../src/metrics.ts';
 import { createServer, type RelayServer } from '../src/server.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import { bearer, createSession, sessionUrl } from './helpers/qr.ts';
-import { closeSockets, getJson, HUB_KEY, JWT_SECRET, pair, postJson, tempDir } from './helpers/relay.ts';
+import { closeSockets, getJson, HUB_KEY, JWT_SECRET, pair, postJson, tempDir, logSink } from './helpers/relay.ts';
 import { openSse } from './helpers/sse.ts';
 
 describe('QR session ids stay out of the logs', () => {
@@ -19,18 +18,12 @@ describe('QR session ids stay out of the logs', () => {
   });
 
   it('logs every step at trace level without the id', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const sink = logSink();
     const config = loadConfig({ NODE_ENV: 'test', STORE: 'memory', DATA_DIR: tempDir(), HUB_KEY, JWT_SECRET, LOG_LEVEL: 'trace' });
     const clock = new FakeClock(Date.now());
     const store = new MemoryStore(clock);
     await ensureDefaultHome(config, store, clock);
-    server = createServer({ config, store, clock, logger: createLogger('trace', sink), metrics: new Metrics(), jwtSecret: JWT_SECRET });
+    server = createServer({ config, store, clock, logger: createLogger('trace', sink.stream), metrics: new Metrics(), jwtSecret: JWT_SECRET });
     const relay = { url: `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}` };
 
     const phone = await pair(relay);
@@ -44,7 +37,7 @@ describe('QR session ids stay out of the logs', () => {
     await postJson(sessionUrl(relay, session.sessionId, '/deny'), {}, bearer(phone.token));
     await new Promise((r) => setTimeout(r, 50));
 
-    const log = lines.join('');
+    const log = sink.text();
     expect(log).toContain('qr session approved');
     expect(log).toContain('/api/v1/qr/sessions/:id');
     expect(log).not.toContain(session.sessionId);

@@ -28,3 +28,11 @@ export function paramsOf<S extends z.ZodType>(schema: S, params: Record<string, 
 }
 
 export const unknownAction = (action: string): Reply => refuse('unknown_action', `Unknown action "${action}".`);
+
+/** The on/off actions lights and plugs share: the new on-state, or undefined for any other action. */
+export function switched(action: string, on: boolean): boolean | undefined {
+  if (action === 'turn_on') return true;
+  if (action === 'turn_off') return false;
+  if (action === 'toggle') return !on;
+  return undefined;
+}

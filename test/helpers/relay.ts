@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -173,4 +174,16 @@ export function useRelay(options: StartOptions = {}): () => TestRelay {
     if (!relay) throw new Error('useRelay: no relay outside a test');
     return relay;
   };
+}
+
+/** A log destination a test can read back: everything written, as one string. */
+export function logSink(): { stream: NodeJS.WritableStream; text(): string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paramsOf, type Reply, type SimulatedDevice, unknownAction } from '../model.ts';
+import { paramsOf, type Reply, type SimulatedDevice, switched, unknownAction } from '../model.ts';
 
 const brightnessParams = z.object({ brightness: z.number().int().min(0).max(100) });
 
@@ -20,26 +20,16 @@ export class Light implements SimulatedDevice {
   }
 
   handle(action: string, params: Record<string, unknown>): Reply {
-    switch (action) {
-      case 'turn_on':
-        this.on = true;
-        break;
-      case 'turn_off':
-        this.on = false;
-        break;
-      case 'toggle':
-        this.on = !this.on;
-        break;
-      case 'set_brightness': {
-        const p = paramsOf(brightnessParams, params);
-        if (!p.ok) return p.reply;
-        this.brightness = p.value.brightness;
-        this.on = p.value.brightness > 0;
-        break;
-      }
-      default:
-        return unknownAction(action);
+    const on = switched(action, this.on);
+    if (on !== undefined) {
+      this.on = on;
+      return { ok: true, state: this.state() };
     }
+    if (action !== 'set_brightness') return unknownAction(action);
+    const p = paramsOf(brightnessParams, params);
+    if (!p.ok) return p.reply;
+    this.brightness = p.value.brightness;
+    this.on = p.value.brightness > 0;
     return { ok: true, state: this.state() };
   }
 }

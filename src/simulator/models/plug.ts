@@ -1,4 +1,4 @@
-import { type Reply, type SimulatedDevice, unknownAction } from '../model.ts';
+import { type Reply, type SimulatedDevice, switched, unknownAction } from '../model.ts';
 
 /** What the appliance on the plug draws, give or take a little noise. */
 const LOAD_W = 60;
@@ -22,19 +22,9 @@ export class Plug implements SimulatedDevice {
   }
 
   handle(action: string): Reply {
-    switch (action) {
-      case 'turn_on':
-        this.on = true;
-        break;
-      case 'turn_off':
-        this.on = false;
-        break;
-      case 'toggle':
-        this.on = !this.on;
-        break;
-      default:
-        return unknownAction(action);
-    }
+    const on = switched(action, this.on);
+    if (on === undefined) return unknownAction(action);
+    this.on = on;
     this.powerW = this.reading();
     return { ok: true, state: this.state() };
   }
