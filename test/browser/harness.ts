@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -65,4 +65,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = `${RESULTS_DIR}/${name}.png`;
   await page.screenshot({ path });
   return path;
+}
+
+/**
+ * With UPDATE_SCREENSHOTS=1, copies a screenshot into docs/ (the committed ones the README and
+ * docs/ui.md show). Off by default so test runs do not rewrite tracked files.
+ */
+export function publishScreenshot(path: string, name: string): void {
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
+  mkdirSync('docs', { recursive: true });
+  copyFileSync(path, `docs/${name}`);
 }

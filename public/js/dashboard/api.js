@@ -27,7 +27,10 @@ export async function api(path, { method = 'GET', body, auth = true } = {}) {
     const parsed = text ? safeJson(text) : null;
     if (res.ok) return parsed;
     const error = parsed?.error ?? { code: 'internal_error', message: `HTTP ${res.status}` };
-    throw { status: res.status, retryAfter: res.headers.get('retry-after'), ...error };
+    const retryAfter = res.headers.get('retry-after');
+    // The Retry-After header, for errors whose body does not repeat it.
+    if (retryAfter && error.details?.retryAfter === undefined) error.details = { ...error.details, retryAfter: Number(retryAfter) };
+    throw { status: res.status, ...error };
   };
 
   if (!auth) return attempt(undefined);

@@ -10,11 +10,6 @@ const say = (el, text, kind = 'info') => {
   el.className = `message ${kind}`;
 };
 
-function withRetry(err) {
-  const text = describeError(err);
-  return err.retryAfter ? `${text} (try again in ${err.retryAfter} s)` : text;
-}
-
 /**
  * Pairing with a six-digit code: ask for a code on the intercom, type it, store the tokens.
  * `prefill` comes from the kiosk's QR (`#serial=…&code=…`).
@@ -50,7 +45,7 @@ export function pairView({ prefill, onPaired }) {
       say(requestStatus, `A code is now on your intercom screen. Type it below within ${minutes} minute${minutes === 1 ? '' : 's'}.`, 'success');
       code.focus();
     } catch (err) {
-      say(requestStatus, withRetry(err), 'error');
+      say(requestStatus, describeError(err), 'error');
     }
   });
 
@@ -71,7 +66,7 @@ export function pairView({ prefill, onPaired }) {
       say(requestStatus, '');
       onPaired();
     } catch (err) {
-      say(claimStatus, withRetry(err), 'error');
+      say(claimStatus, describeError(err), 'error');
       code.select();
     }
   });

@@ -81,7 +81,8 @@ export function pairingPanel(socket, serial) {
 
   socket.on('pairing:code', showCode);
   socket.on('pairing:claimed', (event) => close(`Paired with “${event?.clientName ?? 'a new client'}”.`, 'success'));
-  socket.on('pairing:expired', () => close('The code expired.', 'info'));
+  // The relay adds { reason: 'cancelled' } when a kiosk cancelled the code (docs/api-extensions.md).
+  socket.on('pairing:expired', (event) => close(event?.reason === 'cancelled' ? 'Code cancelled.' : 'The code expired.', 'info'));
   socket.on('pairing:burned', () => close('Too many wrong tries: the code was cancelled.', 'warning'));
   socket.on('pairing:locked', (event) => {
     close('');

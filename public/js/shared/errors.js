@@ -1,3 +1,5 @@
+import { when } from './time.js';
+
 /** Error codes from the relay (API.md) in words a person understands. */
 const words = {
   invalid_request: 'That request was not understood.',
@@ -36,6 +38,12 @@ export function describeError(error) {
   const base = words[code] ?? error?.message ?? 'Something went wrong.';
   if (code === 'command_rejected' && error?.message && error.message !== 'The device rejected the command.') {
     return `${base} It said: “${error.message}”.`;
+  }
+  if (code === 'rate_limited' && Number(error?.details?.retryAfter) > 0) {
+    return `Too many tries. Wait ${Number(error.details.retryAfter)} seconds and try again.`;
+  }
+  if (code === 'pairing_locked' && typeof error?.details?.until === 'string') {
+    return `Pairing is locked until ${when(error.details.until)} after too many wrong codes.`;
   }
   if (code === 'invalid_code' && typeof error?.details?.attemptsLeft === 'number') {
     const left = error.details.attemptsLeft;
