@@ -48,6 +48,10 @@ export class Kiosk {
   grant(name: string): Locator {
     return this.page.locator('#grant-list li', { hasText: name });
   }
+
+  device(name: string): Locator {
+    return this.page.locator('#device-list li', { hasText: name });
+  }
 }
 
 /** The remote dashboard in its own browser context (its own localStorage). */
@@ -59,6 +63,19 @@ export class Dashboard {
     const page = watch.watch(await context.newPage(), label);
     await page.goto(`${url}${path}`);
     return new Dashboard(page);
+  }
+
+  /** A new browser paired with the code shown on `kiosk`, as a person does it. */
+  static async paired(browser: Browser, url: string, watch: ConsoleWatch, kiosk: Kiosk, clientName: string, label = clientName): Promise<Dashboard> {
+    const dash = await Dashboard.open(browser, url, watch, label);
+    await dash.requestCode(clientName);
+    await dash.typeCode(await kiosk.readCode());
+    await dash.expectSignedIn();
+    return dash;
+  }
+
+  device(name: string): Locator {
+    return this.page.locator('#device-list li', { hasText: name });
   }
 
   async requestCode(clientName: string): Promise<void> {

@@ -49,6 +49,7 @@ export function approveView(sessionId) {
         const from = session.requestedFrom ?? {};
         fill(
           details,
+          session.clientName ? [h('dt', {}, 'Name'), h('dd', {}, session.clientName)] : null,
           h('dt', {}, 'From address'),
           h('dd', {}, from.ip ?? 'unknown'),
           h('dt', {}, 'Browser'),

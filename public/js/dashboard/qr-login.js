@@ -37,7 +37,8 @@ export function qrLoginView({ onSignedIn }) {
     say('Creating a login request…');
     let session;
     try {
-      session = await api('/api/v1/qr/sessions', { method: 'POST', body: {}, auth: false });
+      const clientName = byId('client-name').value.trim().slice(0, 64);
+      session = await api('/api/v1/qr/sessions', { method: 'POST', body: clientName ? { clientName } : {}, auth: false });
     } catch (err) {
       say(describeError(err), 'error');
       return;

@@ -26,14 +26,15 @@ export function isLocked(state) {
 const num = (...values) => values.find((v) => typeof v === 'number' && Number.isFinite(v));
 
 export const brightnessOf = (state) => num(state.brightness, state.level);
-export const targetOf = (state) => num(state.target, state.targetTemperature, state.setpoint);
-export const temperatureOf = (state) => num(state.temperature, state.currentTemperature, state.current);
+export const targetOf = (state) => num(state.targetC, state.target, state.targetTemperature, state.setpoint);
+export const temperatureOf = (state) => num(state.currentC, state.temperature, state.currentTemperature, state.current);
 
 /** The power actions: { on: [action, params], off: [action, params] } or null. */
 export function powerActions(actions) {
   const on = first(actions, ['turn_on', 'on', 'switch_on', 'power_on']);
   const off = first(actions, ['turn_off', 'off', 'switch_off', 'power_off']);
-  if (on && off) return { used: [on, off], on: [on, undefined], off: [off, undefined] };
+  // With explicit on and off, a toggle action adds nothing a switch does not already do.
+  if (on && off) return { used: [on, off, 'toggle'], on: [on, undefined], off: [off, undefined] };
   const toggle = first(actions, ['toggle']);
   if (toggle) return { used: [toggle], on: [toggle, undefined], off: [toggle, undefined] };
   const set = first(actions, ['set_power', 'set_on']);
@@ -72,6 +73,9 @@ export function stateSummary(device) {
   if (temperature !== undefined) parts.push(`${temperature} °C now`);
   const target = targetOf(s);
   if (target !== undefined) parts.push(`target ${target} °C`);
+  if (s.heating === true) parts.push('heating');
+  if (s.jammed === true) parts.push('jammed');
+  if (typeof s.powerW === 'number' && on !== false) parts.push(`${s.powerW} W`);
   if (parts.length > 0) return parts.join(' · ');
   const generic = Object.entries(s)
     .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
