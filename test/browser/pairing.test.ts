@@ -49,7 +49,7 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a
     ]);
     await dash.requestCode('Anna’s laptop');
     expect(await audit(dash.page)).toEqual([]);
-    await screenshot(dash.page, 'dashboard-signed-out');
+    publishScreenshot(await screenshot(dash.page, 'dashboard-signed-out'), 'dashboard-pair.png');
 
     const code = await kiosk.readCode();
     expect(code).toMatch(/^\d{6}$/);
@@ -58,7 +58,7 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a
     await textOf(kiosk.page.locator('#pairing-countdown'), /^[23]:\d\d$/);
     await eventually(() => kiosk.page.locator('#pairing-qr').getAttribute('src'), /^data:image\/svg\+xml/);
     expect(await audit(kiosk.page)).toEqual([]);
-    publishScreenshot(await screenshot(kiosk.page, 'kiosk-code'), 'kiosk-pairing.png');
+    await screenshot(kiosk.page, 'kiosk-code');
 
     await dash.typeCode(code);
     await dash.expectSignedIn();
