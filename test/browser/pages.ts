@@ -3,14 +3,19 @@ import { expect } from 'vitest';
 import { HUB_KEY } from '../helpers/relay.ts';
 import type { ConsoleWatch } from './harness.ts';
 
-/** Polls `read` until `pattern` matches what it returns; fails with the last value seen. */
-export async function eventually(read: () => Promise<string | null>, pattern: RegExp, timeout = 8000): Promise<string> {
+/** Polls `read` until what it returns matches `want`; fails with the last value seen. */
+export async function eventually(
+  read: () => Promise<string | null>,
+  want: RegExp | ((value: string) => boolean),
+  timeout = 8000,
+): Promise<string> {
   const deadline = Date.now() + timeout;
+  const ok = typeof want === 'function' ? want : (value: string) => want.test(value);
   let last: string | null = null;
   for (;;) {
     last = await read();
-    if (last !== null && pattern.test(last)) return last;
-    if (Date.now() > deadline) throw new Error(`expected ${pattern}, last saw ${JSON.stringify(last)}`);
+    if (last !== null && ok(last)) return last;
+    if (Date.now() > deadline) throw new Error(`expected ${want}, last saw ${JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -9,7 +9,7 @@ import { pairingPanel } from './pairing.js';
 const statusText = {
   connecting: 'Connecting…',
   connected: 'Connected',
-  retrying: 'Relay unreachable — reconnecting…',
+  retrying: 'Reconnecting…',
   refused: 'Not connected',
 };
 
