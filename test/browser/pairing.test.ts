@@ -109,13 +109,16 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a
     await dash.page.context().close();
   });
 
-  it('tells the kiosk in words when its hub key is wrong', async () => {
+  it('tells the kiosk in words when its hub key or serial is wrong', async () => {
     const context = await browser.newContext({ viewport: { width: 1024, height: 600 } });
     const page = watch.watch(await context.newPage(), 'kiosk-bad-key');
     await page.goto(`${relay.url}/kiosk#serial=home-1&key=wrong-key`);
     await textOf(page.locator('#setup-reason'), /hub key is wrong/);
     await textOf(page.locator('#connection'), /Not connected/);
     expect(await audit(page)).toEqual([]);
+    await page.goto(`${relay.url}/kiosk#serial=flat-9&key=${HUB_KEY}`);
+    await textOf(page.locator('#setup-reason'), /No home with that serial number/);
+    expect(await page.getByLabel('Home serial').inputValue()).toBe('flat-9');
     await context.close();
   });
 
