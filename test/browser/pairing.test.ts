@@ -116,9 +116,10 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a
     await textOf(page.locator('#setup-reason'), /hub key is wrong/);
     await textOf(page.locator('#connection'), /Not connected/);
     expect(await audit(page)).toEqual([]);
-    await page.goto(`${relay.url}/kiosk#serial=flat-9&key=${HUB_KEY}`);
-    await textOf(page.locator('#setup-reason'), /No home with that serial number/);
-    expect(await page.getByLabel('Home serial').inputValue()).toBe('flat-9');
+    const unknownHome = watch.watch(await context.newPage(), 'kiosk-unknown-home');
+    await unknownHome.goto(`${relay.url}/kiosk#serial=flat-9&key=${HUB_KEY}`);
+    await textOf(unknownHome.locator('#setup-reason'), /No home with that serial number/);
+    expect(await unknownHome.getByLabel('Home serial').inputValue()).toBe('flat-9');
     await context.close();
   });
 
