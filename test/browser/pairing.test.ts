@@ -90,7 +90,11 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a
     await dash.page.getByRole('button', { name: 'Pair this browser' }).click();
     await textOf(dash.page.locator('#claim-status'), /That code is wrong\. 4 tries left\./);
 
-    await dash.typeCode(code);
+    // The QR link opened again in the same tab: only the fragment changes, the fields follow.
+    await dash.page.evaluate((right) => (location.hash = `serial=home-1&code=${right}`), code);
+    await eventually(() => dash.page.getByLabel('Code from the intercom').inputValue(), new RegExp(`^${code}$`));
+    expect(dash.page.url()).toBe(`${relay.url}/`);
+    await dash.page.getByRole('button', { name: 'Pair this browser' }).click();
     await dash.expectSignedIn();
     await dash.page.context().close();
   });

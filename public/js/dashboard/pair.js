@@ -1,5 +1,6 @@
 import { byId } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
+import { takeFragment } from '../shared/fragment.js';
 import { api } from './api.js';
 import { saveTokens } from './session.js';
 
@@ -23,10 +24,19 @@ export function pairView({ prefill, onPaired }) {
   const prefs = JSON.parse(localStorage.getItem(PREFS) ?? '{}');
   serial.value = prefill.serial ?? prefs.serial ?? '';
   name.value = prefs.clientName ?? '';
-  if (prefill.code) {
-    code.value = prefill.code;
+  const fillIn = ({ serial: fromQr, code: digits }) => {
+    if (fromQr) serial.value = fromQr;
+    if (!digits) return;
+    code.value = digits;
     say(claimStatus, 'The code from your intercom is filled in. Press “Pair this browser”.');
-  }
+  };
+  fillIn(prefill);
+  // The kiosk's QR link opened in a tab already showing the dashboard changes only the fragment.
+  addEventListener('hashchange', () => {
+    const fragment = takeFragment();
+    fillIn({ serial: fragment.get('serial'), code: fragment.get('code') });
+    if (fragment.get('code')) byId('pair-submit').focus();
+  });
 
   const fields = () => {
     const body = {};

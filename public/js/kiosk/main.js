@@ -55,6 +55,11 @@ byId('setup-form').addEventListener('submit', (event) => {
   location.reload();
 });
 
+// A new kiosk address pasted into this tab changes only the fragment, which does not reload.
+addEventListener('hashchange', () => {
+  if (new URLSearchParams(location.hash.slice(1)).has('key')) location.reload();
+});
+
 const credentials = loadCredentials();
 if (credentials?.hubKey) start(credentials);
 else {
