@@ -38,7 +38,7 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: devices in a
     for (const page of [kiosk, dash]) {
       await textOf(page.device('Living room light'), /Off/);
       await textOf(page.device('Front door lock'), /Locked/);
-      await textOf(page.device('Hall thermostat'), /19 °C now · target 21 °C/);
+      await textOf(page.device('Hall thermostat'), /19\u00a0°C now · target 21\u00a0°C/);
       await textOf(page.device('Kitchen plug'), /Off/);
     }
   });
@@ -62,7 +62,7 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: devices in a
     await dash.page.getByRole('button', { name: 'Unlock Front door lock' }).click();
     await textOf(kiosk.device('Front door lock'), /Unlocked/);
     await dash.page.getByRole('button', { name: 'Raise target temperature of Hall thermostat' }).click();
-    await textOf(kiosk.device('Hall thermostat'), /target 21\.5 °C/);
+    await textOf(kiosk.device('Hall thermostat'), /target 21\.5\u00a0°C/);
   });
 
   it('says in words when the device refuses a command', async () => {

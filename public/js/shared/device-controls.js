@@ -113,7 +113,7 @@ function targetStepper(device, found, run) {
     update(d) {
       current = d;
       const target = targetOf(d.state ?? {});
-      value.textContent = target === undefined ? '–' : `${target} °C`;
+      value.textContent = target === undefined ? '–' : `${target}\u00a0°C`;
     },
   };
 }

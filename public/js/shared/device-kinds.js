@@ -70,9 +70,9 @@ export function stateSummary(device) {
   const locked = isLocked(s);
   if (locked !== undefined) parts.push(locked ? 'Locked' : 'Unlocked');
   const temperature = temperatureOf(s);
-  if (temperature !== undefined) parts.push(`${temperature} °C now`);
+  if (temperature !== undefined) parts.push(`${temperature}\u00a0°C now`);
   const target = targetOf(s);
-  if (target !== undefined) parts.push(`target ${target} °C`);
+  if (target !== undefined) parts.push(`target ${target}\u00a0°C`);
   if (s.heating === true) parts.push('heating');
   if (s.jammed === true) parts.push('jammed');
   if (typeof s.powerW === 'number' && on !== false) parts.push(`${s.powerW} W`);
