@@ -7,7 +7,6 @@ import { browserUnavailable, ConsoleWatch, launchChromium, mustRun, publishScree
 import { Dashboard, eventually, Kiosk, textOf } from './pages.ts';
 
 const missing = browserUnavailable();
-if (missing && !mustRun) console.warn(`skipping browser tests: ${missing}`);
 
 describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a real browser', () => {
   let relay: TestRelay;
