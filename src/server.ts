@@ -37,7 +37,11 @@ export const allFeatures: FeatureFactory[] = [devicesFeature, qrFeature];
 /** One http.Server carrying Express, Socket.IO and SSE on one port. */
 export function createServer(deps: Deps, options: ServerOptions = {}): RelayServer {
   const { config, logger, metrics, clock } = deps;
-  const httpServer = createHttpServer();
+  // Socket.IO serves its browser client by wrapping the request listeners present when it is
+  // constructed; Express must be one of them (a listener added later also answers and empties
+  // /socket.io/socket.io.js). The app needs services that need io, hence the late binding.
+  let app: ReturnType<typeof createApp> | undefined;
+  const httpServer = createHttpServer((req, res) => app?.(req, res));
   const connections = new Set<Socket>();
   httpServer.on('connection', (connection: Socket) => {
     connections.add(connection);
@@ -55,8 +59,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   const features: Feature[] = (options.features ?? allFeatures).map((make) => make({ deps, services, events, io }));
   const pick = <K extends keyof Feature>(key: K) =>
     features.map((f) => f[key]).filter((x): x is NonNullable<Feature[K]> => x !== undefined);
-  const app = createApp(deps, services, pick('routes'));
-  httpServer.on('request', app);
+  app = createApp(deps, services, pick('routes'));
 
   const realtime = { services, logger, clock, trustProxy: config.trustProxy !== false };
   attachKiosk(io.of(namespaces.kiosk), realtime, pick('kiosk'));

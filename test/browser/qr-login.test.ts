@@ -1,0 +1,81 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.ts';
+import { startRelay, type TestRelay } from '../helpers/relay.ts';
+import { audit } from './a11y.ts';
+import { browserUnavailable, ConsoleWatch, launchChromium, mustRun, publishScreenshot, screenshot } from './harness.ts';
+import { Dashboard, eventually, Kiosk, textOf } from './pages.ts';
+
+const missing = browserUnavailable();
+
+describe.skipIf(missing !== null && !mustRun)('dashboard: QR login approved from a paired browser', () => {
+  let relay: TestRelay;
+  let browser: Browser;
+  let kiosk: Kiosk;
+  let phone: Dashboard;
+  const watch = new ConsoleWatch();
+
+  beforeAll(async () => {
+    if (missing) throw new Error(`browser tests must run under CI: ${missing}`);
+    relay = await startRelay({ clock: systemClock });
+    browser = await launchChromium();
+    kiosk = await Kiosk.open(browser, relay.url, watch);
+    phone = await Dashboard.paired(browser, relay.url, watch, kiosk, 'Anna’s phone', 'phone');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await relay?.close();
+  });
+
+  /** A logged-out browser asks to be let in; resolves with its page and the approve link. */
+  async function newBrowserAsks(label: string): Promise<{ laptop: Dashboard; approveUrl: string }> {
+    const laptop = await Dashboard.open(browser, relay.url, watch, label);
+    await laptop.page.getByLabel('Name for this browser').fill('Office laptop');
+    await laptop.page.getByRole('button', { name: 'Show a QR code' }).click();
+    const image = laptop.page.getByRole('img', { name: /QR code for logging in/ });
+    await image.waitFor();
+    await eventually(async () => String(await image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)), /^[1-9]\d*$/);
+    const approveUrl = await textOf(laptop.page.locator('#qr-url'), /\/\?approve=[\w-]+$/);
+    return { laptop, approveUrl };
+  }
+
+  it('logs a new browser in when the paired phone approves, and out when it is revoked', async () => {
+    const { laptop, approveUrl } = await newBrowserAsks('laptop');
+    expect(await audit(laptop.page)).toEqual([]);
+    await screenshot(laptop.page, 'dashboard-qr-login');
+
+    await phone.page.goto(approveUrl); // what scanning the QR code does
+    await textOf(phone.page.locator('#approve-details'), /Office laptop/);
+    await textOf(phone.page.locator('#approve-details'), /127\.0\.0\.1/);
+    await textOf(laptop.page.locator('#qr-status'), /Scanned by “Anna’s phone”/);
+    expect(await audit(phone.page)).toEqual([]);
+    publishScreenshot(await screenshot(phone.page, 'dashboard-approve'), 'dashboard-approve.png');
+
+    await phone.page.getByRole('button', { name: 'Approve' }).click();
+    await textOf(phone.page.locator('#approve-status'), /Approved/);
+    expect(phone.page.url()).toBe(`${relay.url}/`);
+    await laptop.expectSignedIn();
+    await textOf(laptop.page.locator('#grant-list li', { hasText: 'This browser' }), /Office laptop.*logged in by QR/s);
+
+    await phone.page.getByRole('button', { name: 'Refresh' }).click();
+    const revoke = phone.page.getByRole('button', { name: 'Revoke Office laptop' });
+    await revoke.click();
+    await revoke.click();
+    await laptop.expectSignedOut(/access was revoked/);
+    await laptop.page.context().close();
+  });
+
+  it('tells the new browser when the phone denies it', async () => {
+    const { laptop, approveUrl } = await newBrowserAsks('laptop-denied');
+    await phone.page.goto(approveUrl);
+    await phone.page.getByRole('button', { name: 'Deny' }).click();
+    await textOf(phone.page.locator('#approve-status'), /Denied/);
+    await textOf(laptop.page.locator('#qr-status'), /denied on the phone/);
+    await laptop.page.context().close();
+  });
+
+  it('logged no console errors', () => {
+    expect(watch.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,74 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.ts';
+import { getJson, startRelay, type TestRelay } from '../helpers/relay.ts';
+import { browserUnavailable, ConsoleWatch, launchChromium, mustRun } from './harness.ts';
+import { Dashboard, eventually, Kiosk, textOf } from './pages.ts';
+
+const missing = browserUnavailable();
+
+interface StoredSession {
+  token: string;
+  refreshToken: string;
+  grantId: string;
+}
+
+const stored = (dash: Dashboard) =>
+  dash.page.evaluate(() => JSON.parse(localStorage.getItem('home-relay.session') ?? 'null') as StoredSession | null);
+
+describe.skipIf(missing !== null && !mustRun)('dashboard session: refresh, reconnect, sign out', () => {
+  let relay: TestRelay;
+  let browser: Browser;
+  let kiosk: Kiosk;
+  const watch = new ConsoleWatch();
+
+  beforeAll(async () => {
+    if (missing) throw new Error(`browser tests must run under CI: ${missing}`);
+    // Access tokens that expire within the test: the dashboard must refresh (and rotate) on its own.
+    relay = await startRelay({ clock: systemClock, env: { ACCESS_TOKEN_TTL: '4s' } });
+    browser = await launchChromium();
+    kiosk = await Kiosk.open(browser, relay.url, watch);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await relay?.close();
+  });
+
+  it('refreshes the access token before it expires and stores the rotated refresh token', async () => {
+    const dash = await Dashboard.paired(browser, relay.url, watch, kiosk, 'Night tablet');
+    const first = await stored(dash);
+    if (!first) throw new Error('no session stored');
+    // A fifth of the 4 s lifetime before expiry, the page trades its refresh token for a new pair.
+    await eventually(async () => (await stored(dash))?.refreshToken ?? null, (token) => token !== first.refreshToken, 8000);
+    // Past the first token's expiry: the old token is dead, the page is still signed in and live.
+    await new Promise((resolve) => setTimeout(resolve, 4500));
+    expect((await getJson(`${relay.url}/api/v1/me`, first.token)).status).toBe(401);
+    const now = await stored(dash);
+    expect(now?.grantId).toBe(first.grantId);
+    await textOf(dash.page.locator('#live-status'), /^Live$/);
+    await dash.page.getByRole('button', { name: 'Refresh' }).click();
+    await textOf(dash.page.locator('#grant-list'), /Night tablet/);
+    expect(await dash.page.locator('#grants-error').textContent()).toBe('');
+    await dash.page.context().close();
+  });
+
+  it('signs out: revokes its own grant and forgets the tokens', async () => {
+    const dash = await Dashboard.paired(browser, relay.url, watch, kiosk, 'Guest phone');
+    await kiosk.grant('Guest phone').waitFor();
+    await dash.page.getByRole('button', { name: 'Sign out' }).click();
+    await dash.expectSignedOut(/You signed out/);
+    await kiosk.grant('Guest phone').waitFor({ state: 'detached' });
+    await dash.page.context().close();
+  });
+
+  it('the kiosk reconnects by itself when the relay drops it', async () => {
+    relay.server.io.of('/kiosk').disconnectSockets();
+    await textOf(kiosk.status, /^Reconnecting…$/);
+    await textOf(kiosk.status, /^Connected$/);
+  });
+
+  it('logged no console errors', () => {
+    expect(watch.problems).toEqual([]);
+  });
+});
