@@ -21,9 +21,7 @@ describeWith('three instances on one Redis', redisServerBinary(), 'redis-server'
   let cluster: Cluster | undefined;
   const start = async (env: Record<string, string> = {}) => {
     cluster = await startCluster(redis.url, 3, { env });
-    const [a, b, c] = cluster.instances;
-    if (!a || !b || !c) throw new Error('cluster did not start three instances');
-    return [a, b, c] as const;
+    return [cluster.at(0), cluster.at(1), cluster.at(2)] as const;
   };
 
   beforeAll(async () => {
@@ -150,7 +148,7 @@ describeWith('three instances on one Redis', redisServerBinary(), 'redis-server'
   it('stops waiting for an instance that is gone', async () => {
     const [a, b] = await start();
     await connectKiosk(b);
-    await cluster!.instances[2]!.close(); // C leaves (its Redis subscriptions with it)
+    await cluster!.at(2).close(); // C leaves (its Redis subscriptions with it)
     const started = Date.now();
     const res = await postJson(`${a.url}/api/v1/pairing/code`, {});
     expect(res.status).toBe(202);

@@ -5,6 +5,8 @@ import type { StartOptions } from './relay.ts';
 export interface Cluster {
   readonly instances: RedisRelay[];
   readonly clock: FakeClock;
+  /** Instance `i` (throws when there is none, so tests need no non-null assertions). */
+  at(i: number): RedisRelay;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,11 @@ export async function startCluster(redisUrl: string, size: number, options: Star
   return {
     instances,
     clock,
+    at(i) {
+      const instance = instances[i];
+      if (!instance) throw new Error(`no instance ${i} in a cluster of ${instances.length}`);
+      return instance;
+    },
     async close() {
       await Promise.allSettled(instances.map((r) => r.close()));
     },

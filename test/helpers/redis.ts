@@ -30,16 +30,27 @@ export interface RedisServer {
   kill(): Promise<void>;
 }
 
+export interface RedisServerOptions {
+  /**
+   * Keep an append-only file here, fsynced on every write, so data survives `stop`/`start` the
+   * way a production Redis with AOF would. Without it nothing is persisted.
+   */
+  persistDir?: string;
+}
+
 /**
- * A private redis-server for one test file: its own port, no persistence, killed after. Tests
- * never touch the machine's Redis on 6379.
+ * A private redis-server for one test file: its own port, no persistence unless asked, killed
+ * after. Tests never touch the machine's Redis on 6379.
  */
-export async function startRedisServer(binary: string): Promise<RedisServer> {
+export async function startRedisServer(binary: string, options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
+  const persistence = options.persistDir
+    ? ['--dir', options.persistDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--save', '', '--appendonly', 'no'];
   let child: ChildProcess | undefined;
 
   const launch = async () => {
-    const proc = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
+    const proc = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--loglevel', 'warning'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
