@@ -1,23 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
 import { createRedisAdapter, type RedisAdapterHandle } from '../../src/realtime/redis-adapter.ts';
+import { freePort, waitForPort } from './net.ts';
 import { findExecutable } from './requires.ts';
 import { type StartOptions, startRelay, type TestRelay } from './relay.ts';
 
 /** redis-server's path, or null (tests then skip, or fail under CI). */
 export const redisServerBinary = (): string | null => findExecutable('redis-server', ['/usr/bin/redis-server']);
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export interface RedisServer {
   readonly port: number;
@@ -76,29 +64,6 @@ export async function startRedisServer(binary: string, options: RedisServerOptio
     start: launch,
     kill: terminate,
   };
-}
-
-/** Resolves once something accepts TCP connections on `port`. */
-async function waitForPort(port: number, timeoutMs: number, failed: () => string | null): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    const problem = failed();
-    if (problem) throw new Error(problem);
-    if (await canConnect(port)) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`nothing listening on ${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export interface RedisRelay extends TestRelay {
