@@ -63,10 +63,6 @@ const schema = z
     if (env.STORE === 'redis' && !env.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when STORE=redis' });
     }
-    // A secret generated into one instance's DATA_DIR would make every other instance reject its tokens.
-    if ((env.STORE === 'redis' || (env.STORE === undefined && env.REDIS_URL)) && !env.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required with the Redis store: every instance must share it' });
-    }
     if (env.NODE_ENV === 'production' && (!env.JWT_SECRET || Buffer.byteLength(env.JWT_SECRET) < 32)) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required with NODE_ENV=production, at least 32 bytes' });
     }

@@ -25,6 +25,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const clock = systemClock;
   const jwtSecret = resolveJwtSecret(config);
+  if (config.store === 'redis' && !config.jwtSecret) {
+    // Allowed (one instance on Redis works), but a second instance would generate its own secret
+    // and reject every token the first one signed.
+    logger.warn('JWT_SECRET is unset: this instance uses a secret generated into DATA_DIR; set the same JWT_SECRET on every instance');
+  }
   const store = await openStore(config, clock, logger);
   const defaultHome = await ensureDefaultHome(config, store, clock);
   // On Redis every instance must also share Socket.IO rooms: kiosk pushes, revocations and device
