@@ -5,6 +5,8 @@ import type { StartOptions } from './relay.ts';
 export interface Cluster {
   readonly instances: RedisRelay[];
   readonly clock: FakeClock;
+  /** The REDIS_KEY_PREFIX of this cluster: a child-process instance joins it with the same one. */
+  readonly keyPrefix: string;
   /** Instance `i` (throws when there is none, so tests need no non-null assertions). */
   at(i: number): RedisRelay;
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function startCluster(redisUrl: string, size: number, options: Star
   return {
     instances,
     clock,
+    keyPrefix,
     at(i) {
       const instance = instances[i];
       if (!instance) throw new Error(`no instance ${i} in a cluster of ${instances.length}`);
