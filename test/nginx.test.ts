@@ -1,9 +1,12 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { type Cluster, startCluster } from './helpers/cluster.ts';
+import { command, connectDevice } from './helpers/devices.ts';
 import { nginxBinary, type RunningNginx, startNginx } from './helpers/nginx.ts';
+import { bearer, createSession, sessionUrl } from './helpers/qr.ts';
 import { type RedisServer, redisServerBinary, startRedisServer } from './helpers/redis.ts';
 import { closeSockets, connectSocket, emitAck, getJson, HUB_KEY, nextEvent, postJson } from './helpers/relay.ts';
 import { describeWith } from './helpers/requires.ts';
+import { openSse } from './helpers/sse.ts';
 
 const polling = { transports: ['polling'] };
 const websocket = { transports: ['websocket'] };
@@ -71,6 +74,38 @@ describeWith('through nginx (deploy/nginx.conf)', nginxBinary(), 'nginx', (nginx
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
       expect((await getJson(`${url}/no/such/route`)).body.error.code).toBe('not_found');
+    });
+
+    it('relays a device command through nginx, device and client both behind it', async () => {
+      const kiosk = await connectSocket(`${url}/kiosk`, { serial: 'home-1', hubKey: HUB_KEY }, websocket);
+      const { tokens } = await pairThroughNginx(kiosk, 'commander');
+      // Registration is checked in the shared store through instance 0.
+      const lamp = await connectDevice({ ...cluster!.at(0), url });
+      const res = await command({ ...cluster!.at(0), url }, tokens.token, 'lamp-1', { action: 'turn_on' });
+      expect(res.status).toBe(200);
+      expect(res.body.device).toMatchObject({ id: 'lamp-1', online: true, state: { on: true } });
+      expect(lamp.commands.map((c) => c.action)).toEqual(['turn_on']);
+    });
+
+    it('streams a QR login over SSE through nginx as it happens', async () => {
+      const kiosk = await connectSocket(`${url}/kiosk`, { serial: 'home-1', hubKey: HUB_KEY }, websocket);
+      const { tokens: phone } = await pairThroughNginx(kiosk, 'phone');
+      const session = await createSession({ url });
+      const stream = await openSse(sessionUrl({ url }, session.sessionId, '/events'));
+      try {
+        expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+        // Each event must arrive while the stream is still open. (Two guards keep nginx from holding
+        // them: proxy_buffering off in the config and the relay's own X-Accel-Buffering: no.)
+        await stream.next('CONNECT');
+        await getJson(sessionUrl({ url }, session.sessionId), phone.token);
+        expect((await stream.next('SCANNED')).data.clientName).toBe('phone');
+        expect((await postJson(sessionUrl({ url }, session.sessionId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
+        const complete = await stream.next('COMPLETE');
+        expect((await getJson(`${url}/api/v1/me`, complete.data.token)).status).toBe(200);
+        await stream.ended;
+      } finally {
+        stream.close();
+      }
     });
 
     it('keeps serving when one instance goes away (nginx moves on; state is in Redis)', async () => {
