@@ -34,6 +34,7 @@ const schema = z
     DATA_DIR: z.string().min(1).default('./data'),
     STORE: z.enum(['sqlite', 'memory', 'redis']).optional(),
     REDIS_URL: z.string().url().optional(),
+    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'letters, digits, ":", ".", "_" or "-", at most 64').default('relay:'),
     HOME_SERIAL: z.string().regex(serialPattern, 'letters, digits, ".", "_" or "-", at most 64').default('home-1'),
     HUB_KEY: z.string().min(16, 'at least 16 characters').optional(),
     JWT_SECRET: z.string().min(1).optional(),
@@ -75,6 +76,8 @@ export interface Config {
   readonly dataDir: string;
   readonly store: 'sqlite' | 'memory' | 'redis';
   readonly redisUrl: string | undefined;
+  /** Prepended to every Redis key and channel (store and Socket.IO adapter), so deployments can share a Redis. */
+  readonly redisKeyPrefix: string;
   readonly homeSerial: string;
   readonly hubKey: string | undefined;
   readonly jwtSecret: string | undefined;
@@ -132,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.DATA_DIR,
     store: e.STORE ?? (e.REDIS_URL ? 'redis' : 'sqlite'),
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     homeSerial: e.HOME_SERIAL,
     hubKey: e.HUB_KEY,
     jwtSecret: e.JWT_SECRET,

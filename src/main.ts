@@ -4,6 +4,7 @@ import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
+import { createRedisAdapter, type RedisAdapterHandle } from './realtime/redis-adapter.ts';
 import { createServer } from './server.ts';
 import { startDemoDevices } from './simulator/demo.ts';
 import { openStore } from './store/index.ts';
@@ -24,9 +25,23 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const clock = systemClock;
   const jwtSecret = resolveJwtSecret(config);
-  const store = await openStore(config, clock);
+  if (config.store === 'redis' && !config.jwtSecret) {
+    // Allowed (one instance on Redis works), but a second instance would generate its own secret
+    // and reject every token the first one signed.
+    logger.warn('JWT_SECRET is unset: this instance uses a secret generated into DATA_DIR; set the same JWT_SECRET on every instance');
+  }
+  const store = await openStore(config, clock, logger);
   const defaultHome = await ensureDefaultHome(config, store, clock);
-  const server = createServer({ config, store, clock, logger, metrics: new Metrics(), jwtSecret });
+  // On Redis every instance must also share Socket.IO rooms: kiosk pushes, revocations and device
+  // commands reach sockets held by any instance through the adapter.
+  const redisAdapter: RedisAdapterHandle | undefined =
+    config.store === 'redis' && config.redisUrl
+      ? await createRedisAdapter({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger })
+      : undefined;
+  const server = createServer(
+    { config, store, clock, logger, metrics: new Metrics(), jwtSecret },
+    redisAdapter ? { adapter: redisAdapter.adapter } : {},
+  );
   const port = await server.listen(config.port, config.host);
 
   const baseUrl = config.publicUrl ?? `http://localhost:${port}`;
@@ -55,6 +70,7 @@ async function main(): Promise<void> {
     simulator?.stop();
     server
       .close()
+      .then(() => redisAdapter?.close())
       .then(() => store.close())
       .then(() => {
         logger.info('stopped');

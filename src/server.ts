@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
@@ -37,11 +37,15 @@ export const allFeatures: FeatureFactory[] = [devicesFeature, qrFeature];
 /** One http.Server carrying Express, Socket.IO and SSE on one port. */
 export function createServer(deps: Deps, options: ServerOptions = {}): RelayServer {
   const { config, logger, metrics, clock } = deps;
-  // Socket.IO serves its browser client by wrapping the request listeners present when it is
-  // constructed; Express must be one of them (a listener added later also answers and empties
-  // /socket.io/socket.io.js). The app needs services that need io, hence the late binding.
-  let app: ReturnType<typeof createApp> | undefined;
-  const httpServer = createHttpServer((req, res) => app?.(req, res));
+  // Socket.IO wraps the 'request' listeners present when it attaches and hands them only what is
+  // not /socket.io. Express is built later (it needs the services), so a stable listener that
+  // forwards to it is registered first; a listener added after attach would also answer polling
+  // requests (colliding with engine.io's response) and empty /socket.io/socket.io.js.
+  let handleHttp: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const httpServer = createHttpServer((req, res) => handleHttp(req, res));
   const connections = new Set<Socket>();
   httpServer.on('connection', (connection: Socket) => {
     connections.add(connection);
@@ -59,7 +63,8 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   const features: Feature[] = (options.features ?? allFeatures).map((make) => make({ deps, services, events, io }));
   const pick = <K extends keyof Feature>(key: K) =>
     features.map((f) => f[key]).filter((x): x is NonNullable<Feature[K]> => x !== undefined);
-  app = createApp(deps, services, pick('routes'));
+  const app = createApp(deps, services, pick('routes'));
+  handleHttp = app;
 
   const realtime = { services, logger, clock, trustProxy: config.trustProxy !== false };
   attachKiosk(io.of(namespaces.kiosk), realtime, pick('kiosk'));

@@ -1,9 +1,12 @@
+import { systemClock } from '../clock.ts';
+import { randomId } from '../crypto.ts';
 import type { FeatureFactory } from '../feature.ts';
 import { deviceRoutes } from '../http/device-routes.ts';
 import { dashboardDeviceEvents, kioskDeviceEvents } from '../realtime/device-events.ts';
 import { SocketDeviceLink } from '../realtime/device-link.ts';
-import { attachDevices } from '../realtime/device-namespace.ts';
+import { attachDevices, reannounceDevices } from '../realtime/device-namespace.ts';
 import { namespaces } from '../realtime/rooms.ts';
+import { InstanceLiveness } from './liveness.ts';
 import { DeviceService } from './service.ts';
 
 /**
@@ -15,6 +18,21 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io }) =
   const { config, store, clock, logger } = deps;
   const devices = new DeviceService({ config, store, clock, logger, events, link: new SocketDeviceLink(io) });
   const started = devices.start().catch((err: unknown) => logger.error({ err }, 'device relay could not subscribe to device departures'));
+  // Names this process in device connection ids; a survivor marks a dead instance's devices offline.
+  const instanceId = randomId(9);
+  const serials = async () => (await services.homes.list()).map((h) => h.serial);
+  const liveness = new InstanceLiveness({
+    store,
+    logger,
+    clock,
+    realClock: systemClock,
+    instanceId,
+    onDead: async (dead) => {
+      const gone = await devices.instanceGone(dead, await serials());
+      if (gone > 0) logger.info({ instanceId: dead, devices: gone }, 'devices of a dead instance marked offline');
+    },
+    onRevived: () => reannounceDevices(io.of(namespaces.device), devices, instanceId),
+  });
 
   return {
     name: 'devices',
@@ -22,13 +40,17 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io }) =
     kiosk: kioskDeviceEvents(devices, logger),
     dashboard: dashboardDeviceEvents(devices, services.grants, logger),
     attach(server) {
-      attachDevices(server.of(namespaces.device), { devices, homes: services.homes, logger });
+      attachDevices(server.of(namespaces.device), { devices, homes: services.homes, logger, instanceId });
+      void liveness.start().catch((err: unknown) => logger.warn({ err }, 'instance heartbeat could not start'));
       // Devices left "online" by a relay that stopped abruptly are corrected once sockets can be counted.
       void started
         .then(async () => devices.reconcile((await services.homes.list()).map((h) => h.serial)))
         .then((n) => n && logger.info({ corrected: n }, 'marked devices without a connection offline'))
         .catch((err: unknown) => logger.warn({ err }, 'device reconcile failed'));
     },
-    close: () => devices.close(),
+    close: () => {
+      liveness.close();
+      devices.close();
+    },
   };
 };

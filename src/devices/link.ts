@@ -17,3 +17,11 @@ export interface DeviceLink {
   /** Whether a socket of the device is connected to any instance. */
   isConnected(serial: string, deviceId: string): Promise<boolean>;
 }
+
+/**
+ * A device connection's id names the instance holding the socket, so when an instance dies
+ * (see liveness.ts) the survivors can tell which devices went with it.
+ */
+export const connectionIdOf = (instanceId: string, socketId: string): string => `${instanceId}/${socketId}`;
+
+export const isHeldBy = (connectionId: string, instanceId: string): boolean => connectionId.startsWith(`${instanceId}/`);

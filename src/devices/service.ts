@@ -7,7 +7,7 @@ import type { HomeEvents } from '../ports.ts';
 import type { Store } from '../store/types.ts';
 import { CommandDispatcher } from './dispatch.ts';
 import { Idempotency, type MarkSent } from './idempotency.ts';
-import type { DeviceLink } from './link.ts';
+import { type DeviceLink, isHeldBy } from './link.ts';
 import { DeviceRegistry } from './registry.ts';
 import {
   type CommandActor,
@@ -91,6 +91,22 @@ export class DeviceService {
   async reportState(serial: string, deviceId: string, state: DeviceState): Promise<void> {
     const record = await this.registry.setState(serial, deviceId, state);
     if (record) this.deps.events.toHome(serial, 'device:state', toView(record));
+  }
+
+  /**
+   * An instance died without saying goodbye (see liveness.ts): its devices are offline, and
+   * commands still waiting on them anywhere end now instead of at their timeout.
+   */
+  async instanceGone(instanceId: string, serials: string[]): Promise<number> {
+    let gone = 0;
+    for (const serial of serials) {
+      for (const record of await this.registry.list(serial)) {
+        if (!record.online || record.connectionId === null || !isHeldBy(record.connectionId, instanceId)) continue;
+        await this.disconnected(serial, record.id, record.connectionId);
+        gone++;
+      }
+    }
+    return gone;
   }
 
   /**

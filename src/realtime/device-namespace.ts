@@ -1,4 +1,5 @@
 import type { Namespace } from 'socket.io';
+import { connectionIdOf } from '../devices/link.ts';
 import type { DeviceService } from '../devices/service.ts';
 import { deviceCredentials, deviceDescriptorSchema, stateMessage } from '../devices/schemas.ts';
 import type { DeviceDescriptor } from '../devices/types.ts';
@@ -11,13 +12,15 @@ export interface DeviceNamespaceDeps {
   devices: DeviceService;
   homes: HomeService;
   logger: Logger;
+  /** This relay instance: device connection ids name it (see devices/liveness.ts). */
+  instanceId: string;
 }
 
 /**
  * `/device`: device agents. The hub key is checked before the rest of the handshake is read, so
  * a stranger learns nothing about what a valid device description looks like.
  */
-export function attachDevices(nsp: Namespace, { devices, homes, logger }: DeviceNamespaceDeps): void {
+export function attachDevices(nsp: Namespace, { devices, homes, logger, instanceId }: DeviceNamespaceDeps): void {
   nsp.use(async (socket, next) => {
     const credentials = deviceCredentials.safeParse(socket.handshake.auth);
     if (!credentials.success) return next(refusal('invalid_request'));
@@ -40,12 +43,13 @@ export function attachDevices(nsp: Namespace, { devices, homes, logger }: Device
     const serial = socket.data.serial as string;
     const device = socket.data.device as DeviceDescriptor;
     const room = rooms.device(serial, device.id);
+    const connectionId = connectionIdOf(instanceId, socket.id);
 
     // Join, then register, then evict: a command sent the moment `device:online` goes out already
     // finds this socket, and once this socket is the registry's current connection, the replaced
     // one's disconnect is recognised as stale and the device stays online.
     const ready = Promise.resolve(socket.join(room))
-      .then(() => devices.connected(serial, device, socket.id))
+      .then(() => devices.connected(serial, device, connectionId))
       .then(() => nsp.in(room).except(socket.id).disconnectSockets())
       .catch((err: unknown) => {
         logger.error({ err, serial, deviceId: device.id }, 'device registration failed');
@@ -61,8 +65,20 @@ export function attachDevices(nsp: Namespace, { devices, homes, logger }: Device
     socket.on('disconnect', (reason) => {
       logger.debug({ serial, deviceId: device.id, reason }, 'device socket closed');
       void ready
-        .then(() => devices.disconnected(serial, device.id, socket.id))
+        .then(() => devices.disconnected(serial, device.id, connectionId))
         .catch((err: unknown) => logger.error({ err, serial, deviceId: device.id }, 'device disconnect handling failed'));
     });
   });
+}
+
+/**
+ * Registers every device socket this instance holds again (after other instances took it for
+ * dead and marked its devices offline); each comes back online with its current connection.
+ */
+export async function reannounceDevices(nsp: Namespace, devices: DeviceService, instanceId: string): Promise<void> {
+  for (const socket of nsp.sockets.values()) {
+    const serial = socket.data.serial as string | undefined;
+    const device = socket.data.device as DeviceDescriptor | undefined;
+    if (serial && device) await devices.connected(serial, device, connectionIdOf(instanceId, socket.id));
+  }
 }

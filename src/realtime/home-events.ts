@@ -1,4 +1,5 @@
 import type { Server } from 'socket.io';
+import { AppError } from '../errors.ts';
 import type { HomeEvents } from '../ports.ts';
 import { namespaces, rooms } from './rooms.ts';
 
@@ -7,8 +8,14 @@ export class SocketHomeEvents implements HomeEvents {
   constructor(private readonly io: Server) {}
 
   async kioskCount(serial: string): Promise<number> {
-    const sockets = await this.io.of(namespaces.kiosk).in(rooms.home(serial)).fetchSockets();
-    return sockets.length;
+    try {
+      const sockets = await this.io.of(namespaces.kiosk).in(rooms.home(serial)).fetchSockets();
+      return sockets.length;
+    } catch {
+      // Only a remote adapter can fail here (another instance did not answer in time): a
+      // dependency problem, not a missing kiosk.
+      throw new AppError('unavailable', 'Could not reach the other relay instances; try again shortly.');
+    }
   }
 
   toKiosks(serial: string, event: string, payload: unknown = {}): void {

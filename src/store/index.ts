@@ -2,20 +2,29 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
 import { MemoryStore } from './memory.ts';
 import { SqliteStore } from './sqlite.ts';
 import type { Store } from './types.ts';
 
 /** Builds the store the configuration names. Redis is loaded lazily so single-node runs never touch it. */
-export async function openStore(config: Pick<Config, 'store' | 'dataDir' | 'redisUrl'>, clock: Clock): Promise<Store> {
+export async function openStore(
+  config: Pick<Config, 'store' | 'dataDir' | 'redisUrl' | 'redisKeyPrefix'>,
+  clock: Clock,
+  logger?: Logger,
+): Promise<Store> {
   switch (config.store) {
     case 'memory':
       return new MemoryStore(clock);
     case 'sqlite':
       mkdirSync(config.dataDir, { recursive: true });
       return new SqliteStore(join(config.dataDir, 'relay.sqlite'), clock);
-    case 'redis':
-      throw new Error('STORE=redis: the Redis store is not built yet (see issue 6)');
+    case 'redis': {
+      // config guarantees REDIS_URL with STORE=redis; the check keeps the types honest.
+      if (!config.redisUrl) throw new Error('STORE=redis needs REDIS_URL');
+      const { RedisStore } = await import('./redis.ts');
+      return RedisStore.connect({ url: config.redisUrl, clock, keyPrefix: config.redisKeyPrefix, ...(logger ? { logger } : {}) });
+    }
   }
 }
 

@@ -60,7 +60,7 @@ export async function connectDevice(relay: TestRelay, options: FakeDeviceOptions
 async function registered(relay: TestRelay, serial: string, deviceId: string, socket: ClientSocket): Promise<void> {
   for (let i = 0; i < 300; i++) {
     const record = await relay.store.get<DeviceRecord>(`devices:record:${serial}:${deviceId}`);
-    if (record?.online && record.connectionId === socket.id) return;
+    if (record?.online && record.connectionId?.endsWith(`/${socket.id}`)) return;
     await sleep(10);
   }
   throw new Error(`device ${deviceId} was not registered`);

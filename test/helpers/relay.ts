@@ -58,7 +58,7 @@ export async function startRelay(options: StartOptions = {}): Promise<TestRelay>
   });
   const clock = options.clock ?? new FakeClock(Date.now());
   const logger = createLogger(config.logLevel, options.logTo);
-  const store = options.store ?? (await openStore(config, clock));
+  const store = options.store ?? (await openStore(config, clock, logger));
   await ensureDefaultHome(config, store, clock);
   const server = createServer(
     { config, store, clock, logger, metrics: new Metrics(), jwtSecret: config.jwtSecret ?? JWT_SECRET },

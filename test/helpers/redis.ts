@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRedisAdapter, type RedisAdapterHandle } from '../../src/realtime/redis-adapter.ts';
+import { freePort, waitForPort } from './net.ts';
+import { findExecutable } from './requires.ts';
+import { type StartOptions, startRelay, type TestRelay } from './relay.ts';
+
+/** redis-server's path, or null (tests then skip, or fail under CI). */
+export const redisServerBinary = (): string | null => findExecutable('redis-server', ['/usr/bin/redis-server']);
+
+export interface RedisServer {
+  readonly port: number;
+  readonly url: string;
+  /** Stops the server abruptly (SIGKILL, as a crash would), keeping the port for `start`. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (empty: nothing is saved). */
+  start(): Promise<void>;
+  /** Stops it for good (afterAll). Safe to call twice. */
+  kill(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /**
+   * Keep an append-only file here, fsynced on every write, so data survives `stop`/`start` the
+   * way a production Redis with AOF would. Without it nothing is persisted.
+   */
+  persistDir?: string;
+}
+
+/**
+ * A private redis-server for one test file: its own port, no persistence unless asked, killed
+ * after. Tests never touch the machine's Redis on 6379.
+ */
+export async function startRedisServer(binary: string, options: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = await freePort();
+  const persistence = options.persistDir
+    ? ['--dir', options.persistDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--save', '', '--appendonly', 'no'];
+  let child: ChildProcess | undefined;
+
+  const launch = async () => {
+    const proc = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--loglevel', 'warning'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let output = '';
+    proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitForPort(port, 10_000, () => (proc.exitCode !== null ? `redis-server exited: ${output}` : null));
+  };
+  const terminate = async () => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+
+  await launch();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop: terminate,
+    start: launch,
+    kill: terminate,
+  };
+}
+
+export interface RedisRelay extends TestRelay {
+  adapter: RedisAdapterHandle;
+}
+
+/** One relay instance on the shared Redis: its own RedisStore and adapter connections. */
+export async function startRedisRelay(redisUrl: string, options: StartOptions & { keyPrefix?: string } = {}): Promise<RedisRelay> {
+  const keyPrefix = options.keyPrefix ?? 'relay:';
+  const adapter = await createRedisAdapter({ url: redisUrl, keyPrefix });
+  try {
+    const relay = await startRelay({
+      ...options,
+      env: { STORE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix, ...options.env },
+      adapter: adapter.adapter,
+    });
+    return {
+      ...relay,
+      adapter,
+      async close() {
+        await relay.close();
+        await adapter.close();
+      },
+    };
+  } catch (err) {
+    await adapter.close();
+    throw err;
+  }
+}
