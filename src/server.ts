@@ -9,6 +9,7 @@ import { attachDashboard } from './realtime/dashboard-namespace.ts';
 import { SocketHomeEvents } from './realtime/home-events.ts';
 import { attachKiosk } from './realtime/kiosk-namespace.ts';
 import { namespaces } from './realtime/rooms.ts';
+import type { TrustProxy } from './realtime/socket-origin.ts';
 import { buildServices, type Deps, type Services } from './services.ts';
 
 export interface RelayServer {
@@ -66,7 +67,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   const app = createApp(deps, services, pick('routes'));
   handleHttp = app;
 
-  const realtime = { services, logger, clock, trustProxy: config.trustProxy !== false };
+  const realtime = { services, logger, clock, trustProxy: app.get('trust proxy fn') as TrustProxy };
   attachKiosk(io.of(namespaces.kiosk), realtime, pick('kiosk'));
   attachDashboard(io.of(namespaces.dashboard), realtime, pick('dashboard'));
   for (const feature of features) feature.attach?.(io);

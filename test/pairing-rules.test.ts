@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../src/clock.ts';
-import { closeSockets, connectKiosk, HUB_KEY, nextEvent, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
+import { closeSockets, connectKiosk, connectSocket, HUB_KEY, nextEvent, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
 
 let relay: TestRelay | undefined;
 afterEach(async () => {
@@ -140,5 +140,24 @@ describe('pairing rules', () => {
     relay = await startRelay();
     await expect(connectKiosk(relay, 'home-1', 'wrong-key')).rejects.toMatchObject({ message: 'invalid_hub_key', data: { code: 'invalid_hub_key' } });
     await expect(connectKiosk(relay, 'nope', HUB_KEY)).rejects.toMatchObject({ message: 'home_not_found' });
+  });
+});
+
+describe('client addresses behind a proxy', () => {
+  const openFrom = async (r: TestRelay) => {
+    const kiosk = await connectSocket(`${r.url}/kiosk`, { serial: 'home-1', hubKey: HUB_KEY }, { extraHeaders: { 'x-forwarded-for': '203.0.113.9, 198.51.100.7' } });
+    const arrives = nextEvent<{ requestedFrom: { ip: string } }>(kiosk, 'pairing:code');
+    kiosk.emit('pairing:open', {});
+    return (await arrives).requestedFrom.ip;
+  };
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY says so, and then trusts only the configured hops', async () => {
+    relay = await startRelay();
+    expect(await openFrom(relay)).toMatch(/127\.0\.0\.1/);
+    await relay.close();
+    closeSockets();
+    relay = await startRelay({ env: { TRUST_PROXY: '1' } });
+    // One trusted hop (the proxy on loopback): the client is the address that proxy saw, not the forgeable first entry.
+    expect(await openFrom(relay)).toBe('198.51.100.7');
   });
 });

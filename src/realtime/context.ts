@@ -1,12 +1,13 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
+import type { TrustProxy } from './socket-origin.ts';
 
 /** What namespace handlers need: the services they call and how to read a socket's origin. */
 export interface RealtimeContext {
   services: Services;
   logger: Logger;
   clock: Clock;
-  /** TRUST_PROXY set: the first X-Forwarded-For hop is the client. */
-  trustProxy: boolean;
+  /** TRUST_PROXY as Express compiled it, so sockets and requests agree on the client's address. */
+  trustProxy: TrustProxy;
 }
