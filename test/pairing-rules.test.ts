@@ -1,3 +1,4 @@
+import { io as connectClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../src/clock.ts';
 import { closeSockets, connectKiosk, connectSocket, HUB_KEY, nextEvent, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
@@ -61,6 +62,13 @@ describe('pairing rules', () => {
       expect(res.body.error.code).toBe('too_many_attempts');
     }
     const { until } = await locked;
+    // A kiosk that connects during the lock is told at once.
+    const lateKiosk = connectClient(`${relay.url}/kiosk`, { auth: { serial: 'home-1', hubKey: HUB_KEY }, transports: ['websocket'], reconnection: false });
+    try {
+      expect(await nextEvent(lateKiosk, 'pairing:locked')).toEqual({ until });
+    } finally {
+      lateKiosk.close();
+    }
     expect(Date.parse(until) - relay.clock.now()).toBe(3600_000);
     const refused = await postJson(`${relay.url}/api/v1/pairing/code`, {});
     expect(refused.status).toBe(423);
@@ -111,6 +119,14 @@ describe('pairing rules', () => {
     const kiosk = await connectKiosk(relay);
     await requestCode(relay, kiosk);
     expect(await nextEvent(kiosk, 'pairing:expired', 4000)).toEqual({ reason: 'expired' });
+  });
+
+  it('names the public dashboard URL in the code it pushes when PUBLIC_URL is set', async () => {
+    relay = await startRelay({ env: { PUBLIC_URL: 'https://relay.example.org' } });
+    const kiosk = await connectKiosk(relay);
+    const arrives = nextEvent<{ dashboardUrl?: string }>(kiosk, 'pairing:code');
+    await postJson(`${relay.url}/api/v1/pairing/code`, {});
+    expect((await arrives).dashboardUrl).toBe('https://relay.example.org/');
   });
 
   it('serves the seed-compatible aliases', async () => {

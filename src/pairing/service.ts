@@ -14,7 +14,7 @@ import { type ActiveCode, type ClaimOutcome, judgeClaim, recordBurn } from './ru
 export type PairingOutcome = 'issued' | 'claimed' | 'wrong' | 'burned' | 'expired' | 'locked' | 'kiosk_offline';
 
 export interface PairingDeps {
-  config: Pick<Config, 'pairingCodeTtlMs' | 'pairingMaxAttempts' | 'pairingLockAfter' | 'pairingLockDurationMs'>;
+  config: Pick<Config, 'pairingCodeTtlMs' | 'pairingMaxAttempts' | 'pairingLockAfter' | 'pairingLockDurationMs' | 'publicUrl'>;
   store: Store;
   clock: Clock;
   logger: Logger;
@@ -83,6 +83,8 @@ export class PairingService {
       ttlSeconds,
       ...(request.clientName ? { clientName: request.clientName } : {}),
       requestedFrom: { ip: request.origin.ip, userAgent: request.origin.userAgent },
+      // Where the kiosk's "scan to pair" QR should point; a kiosk opened as localhost cannot know.
+      ...(config.publicUrl ? { dashboardUrl: `${config.publicUrl}/` } : {}),
     });
     this.scheduleExpiryNotice(serial, active.id, config.pairingCodeTtlMs);
     this.count('issued');
@@ -137,6 +139,12 @@ export class PairingService {
   close(): void {
     for (const timer of this.expiryTimers.values()) clearTimeout(timer);
     this.expiryTimers.clear();
+  }
+
+  /** When pairing for the home is locked, until when (ISO); null when it is not. */
+  async lockedUntil(serial: string): Promise<string | null> {
+    const lock = await this.deps.store.get<{ until: number }>(lockKeyOf(serial));
+    return lock && lock.until > this.deps.clock.now() ? isoAt(lock.until) : null;
   }
 
   private async assertUnlocked(serial: string): Promise<void> {

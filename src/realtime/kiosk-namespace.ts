@@ -47,6 +47,11 @@ export function attachKiosk(nsp: Namespace, { services, logger, trustProxy }: Re
       return {};
     });
     for (const feature of features) feature(socket, serial);
+    // A kiosk that connects during a lock must show it too, not only kiosks online when it began.
+    services.pairing
+      .lockedUntil(serial)
+      .then((until) => until && socket.emit('pairing:locked', { until }))
+      .catch((err: unknown) => logger.warn({ err, serial }, 'could not read the pairing lock'));
 
     socket.on('disconnect', (reason) => logger.info({ serial, reason }, 'kiosk disconnected'));
   });

@@ -62,7 +62,9 @@ export function pairingPanel(socket, serial) {
       (left) => (timer.textContent = countdown(left)),
       () => close('The code expired.', 'info'),
     );
-    const link = `${location.origin}/#${new URLSearchParams({ serial, code: digits })}`;
+    // The relay names its public dashboard URL when PUBLIC_URL is set; this page's own origin may be localhost.
+    const base = event.dashboardUrl ?? `${location.origin}/`;
+    const link = `${base}#${new URLSearchParams({ serial, code: digits })}`;
     try {
       const svg = await qrSvg(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, color: { dark: '#000000', light: '#ffffff' } });
       if (codeEl.dataset.code === digits) qr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
