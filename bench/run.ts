@@ -5,9 +5,11 @@
  * partial runs write bench/results/partial.json.tmp (ignored by git) so they never replace them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './args.ts';
 import { installCleanup, stopAllChildren } from './lib/children.ts';
+import { profileRelayInto } from './lib/servers.ts';
 import { describeMachine, oneMinuteLoad } from './report/machine.ts';
 import { markdownResults, writeMarkdownResults } from './report/markdown.ts';
 import { textTable } from './report/table.ts';
@@ -19,12 +21,13 @@ const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.u
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2), scenarios.map((s) => s.name));
   if (args.help) {
-    console.log(`usage: npm run bench [-- --quick] [-- --only ${scenarios.map((s) => s.name).join('|')}]`);
+    console.log(`usage: npm run bench [-- --quick] [-- --only ${scenarios.map((s) => s.name).join('|')}] [-- --cpu-prof <dir>]`);
     return 0;
   }
   installCleanup();
+  if (args.cpuProf) profileRelayInto(resolve(args.cpuProf));
   const selected = scenarios.filter((s) => !args.only || args.only.includes(s.name));
-  const mode = `${args.quick ? 'quick' : 'full'}${args.only ? `, only ${args.only.join(',')}` : ''}`;
+  const mode = `${args.quick ? 'quick' : 'full'}${args.only ? `, only ${args.only.join(',')}` : ''}${args.cpuProf ? ', relay under --cpu-prof' : ''}`;
   const machine = describeMachine();
   const date = new Date().toISOString();
   console.log(`home-relay bench (${mode}) — ${machine.nproc} cores, ${machine.cpu}, Node ${machine.node}, load ${machine.loadAverage.start.toFixed(2)}`);
@@ -53,7 +56,7 @@ async function main(): Promise<number> {
 
   const report = { date, mode, machine, results };
   mkdirSync(path('results'), { recursive: true });
-  if (args.quick || args.only) {
+  if (args.quick || args.only || args.cpuProf) {
     writeFileSync(path('results/partial.json.tmp'), `${JSON.stringify(report, null, 2)}\n`);
     console.log('\nwrote bench/results/partial.json.tmp (a quick or partial run does not replace latest.json)');
   } else {

@@ -43,6 +43,12 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const entries: Record<ServerKind, string> = { relay: here('../../src/main.ts'), baseline: here('../baseline/server.ts') };
 const preload = new URL('../preload/loop-delay.ts', import.meta.url).href;
 
+/** `--cpu-prof <dir>`: relay processes write a V8 CPU profile there when they stop. */
+let relayCpuProfileDir: string | null = null;
+export function profileRelayInto(dir: string | null): void {
+  relayCpuProfileDir = dir;
+}
+
 /**
  * Starts a server as its own process, the relay through its real entry point. Both get the same
  * preload (event-loop delay, GC on request) and NODE_ENV=production.
@@ -65,7 +71,8 @@ export async function startServer(kind: ServerKind, options: { store?: 'memory' 
     DATA_DIR: dataDir,
   };
   const label = kind === 'relay' ? `relay (${env.STORE})` : 'baseline';
-  const child = forkTs(label, entries[kind], { execArgv: ['--import', preload, '--expose-gc'], env });
+  const profile = kind === 'relay' && relayCpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${relayCpuProfileDir}`] : [];
+  const child = forkTs(label, entries[kind], { execArgv: ['--import', preload, '--expose-gc', ...profile], env });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitHealthy(child, url);
