@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './args.ts';
 import { installCleanup, stopAllChildren } from './lib/children.ts';
+import { detectFeatures } from './lib/features.ts';
 import { profileRelayInto } from './lib/servers.ts';
 import { describeMachine, oneMinuteLoad } from './report/machine.ts';
 import { markdownResults, writeMarkdownResults } from './report/markdown.ts';
@@ -32,13 +33,15 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   console.log(`home-relay bench (${mode}) — ${machine.nproc} cores, ${machine.cpu}, Node ${machine.node}, load ${machine.loadAverage.start.toFixed(2)}`);
 
+  const features = await detectFeatures();
+  console.log(`relay features on this branch: devices ${features.devices ? 'yes' : 'no'}, QR login ${features.qr ? 'yes' : 'no'}`);
   const results: ScenarioResult[] = [];
   for (const scenario of selected) {
     process.stdout.write(`• ${scenario.name}: ${scenario.title} … `);
     const started = performance.now();
     let result: ScenarioResult;
     try {
-      const outcome = await scenario.run({ quick: args.quick });
+      const outcome = await scenario.run({ quick: args.quick, features });
       result = { name: scenario.name, title: scenario.title, ...outcome, seconds: (performance.now() - started) / 1000 };
     } catch (err) {
       // One broken scenario must not hide the others' numbers; children of this one are cleaned up here.

@@ -1,3 +1,5 @@
+import { withServer } from './with-server.ts';
+
 /**
  * Which relay features have landed on this branch. A route that exists answers 401 (or 201) to an
  * anonymous call; a missing one falls through to the contract's 404 `not_found`.
@@ -13,7 +15,7 @@ async function routeExists(url: string, method: string): Promise<boolean> {
   return !(res.status === 404 && body?.error?.code === 'not_found');
 }
 
-export async function detectFeatures(baseUrl: string): Promise<Features> {
+async function probe(baseUrl: string): Promise<Features> {
   const [devices, qr] = await Promise.all([
     routeExists(`${baseUrl}/api/v1/devices`, 'GET'),
     // A probe on a made-up session id: session_not_found (404) means the route is there.
@@ -21,3 +23,6 @@ export async function detectFeatures(baseUrl: string): Promise<Features> {
   ]);
   return { devices, qr };
 }
+
+/** Starts a relay just long enough to ask it. */
+export const detectFeatures = (): Promise<Features> => withServer('relay', {}, (server) => probe(server.target.url));

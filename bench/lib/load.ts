@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { forkTs, stopChild, type Child } from './children.ts';
 import type { FromLoad, ToLoad } from '../load/protocol.ts';
+import type { RunningServer } from './servers.ts';
 
 const entry = fileURLToPath(new URL('../load/child.ts', import.meta.url));
 
@@ -62,6 +63,22 @@ export function startLoad<R>(client: string, params: unknown): LoadRun<R> {
     result,
     stop: () => stopChild(child),
   };
+}
+
+/**
+ * A one-shot client that also measures the server's CPU time (ms) from the client's "measuring"
+ * phase (after its warm-up) to its result.
+ */
+export async function runLoadWithCpu<R>(server: RunningServer, client: string, params: unknown): Promise<R & { cpuMs: number }> {
+  const run = startLoad<R>(client, params);
+  try {
+    await run.phase('measuring');
+    const before = server.cpuMs();
+    const result = await run.result;
+    return { ...result, cpuMs: server.cpuMs() - before };
+  } finally {
+    await run.stop();
+  }
 }
 
 /** A one-shot client: run it, wait for its result, make sure the process is gone. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkTs, request, stopChild, type Child } from './children.ts';
 import { freePort } from './free-port.ts';
+import { readCpuMs } from './cpu.ts';
 import { readRssBytes } from './rss.ts';
 import { sleep } from './stats.ts';
 
@@ -28,6 +29,8 @@ export interface RunningServer {
   readonly target: Target;
   readonly pid: number;
   rssBytes(): number;
+  /** CPU time the server process has used so far (ms, all threads). */
+  cpuMs(): number;
   /** Full GC in the server, then a pause so freed pages can go back to the kernel before RSS is read. */
   settle(ms?: number): Promise<void>;
   resetLoopDelay(): Promise<void>;
@@ -85,6 +88,7 @@ export async function startServer(kind: ServerKind, options: { store?: 'memory' 
     target: { kind, url, serial: BENCH_SERIAL, hubKey: BENCH_HUB_KEY },
     pid: child.pid,
     rssBytes: () => readRssBytes(child.pid),
+    cpuMs: () => readCpuMs(child.pid),
     async settle(ms = 1000) {
       await request(child, 'gc');
       await sleep(ms);

@@ -15,14 +15,34 @@ export interface LatencySummary {
   throughput: number;
 }
 
+/** What a sequential load client returns for one round; rounds are pooled by `pool`. */
+export interface SequentialSample {
+  latencies: number[];
+  windowMs: number;
+  count: number;
+}
+
+export function pool(samples: readonly SequentialSample[]): LatencySummary {
+  return summarize(
+    samples.flatMap((s) => s.latencies),
+    samples.reduce((sum, s) => sum + s.windowMs, 0),
+  );
+}
+
+export const median = (values: readonly number[]): number => percentile(values, 50);
+
 export function summarize(latenciesMs: readonly number[], windowMs: number): LatencySummary {
   return {
     count: latenciesMs.length,
     p50: percentile(latenciesMs, 50),
     p99: percentile(latenciesMs, 99),
-    max: latenciesMs.length ? Math.max(...latenciesMs) : Number.NaN,
+    max: latenciesMs.length ? latenciesMs.reduce((a, b) => Math.max(a, b), -Infinity) : Number.NaN,
     throughput: windowMs > 0 ? (latenciesMs.length * 1000) / windowMs : Number.NaN,
   };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Server CPU µs per operation over pooled rounds that each report their operations and CPU ms. */
+export const cpuUsPerOp = (rounds: readonly { count: number; cpuMs: number }[]): number =>
+  (rounds.reduce((sum, r) => sum + r.cpuMs, 0) * 1000) / Math.max(1, rounds.reduce((sum, r) => sum + r.count, 0));

@@ -1,7 +1,8 @@
 import type { Target } from '../lib/servers.ts';
-import { summarize, type LatencySummary } from '../lib/stats.ts';
+import type { SequentialSample } from '../lib/stats.ts';
 import { dialects, pairOnce } from './dialects.ts';
 import { expectStatus, HttpClient } from './http.ts';
+import type { LoadContext } from './protocol.ts';
 import { connectSocket } from './sockets.ts';
 
 export interface CommandParams {
@@ -13,7 +14,7 @@ export interface CommandParams {
 const DEVICE_ID = 'bench-lamp';
 
 /** Sequential REST command → device ack → 200, with a device agent that answers at once. */
-export async function commandClient(raw: unknown): Promise<LatencySummary> {
+export async function commandClient(raw: unknown, ctx: LoadContext): Promise<SequentialSample> {
   const { target, warmupMs, durationMs } = raw as CommandParams;
   const dialect = dialects[target.kind];
   const http = new HttpClient(target.url);
@@ -31,6 +32,7 @@ export async function commandClient(raw: unknown): Promise<LatencySummary> {
     const once = async () => expectStatus(await http.send('POST', path, { body: { action: 'toggle' }, headers }), 200, 'command');
     const warmupEnd = performance.now() + warmupMs;
     while (performance.now() < warmupEnd) await once();
+    ctx.phase('measuring');
     const latencies: number[] = [];
     const started = performance.now();
     const end = started + durationMs;
@@ -39,7 +41,7 @@ export async function commandClient(raw: unknown): Promise<LatencySummary> {
       await once();
       latencies.push(performance.now() - t0);
     }
-    return summarize(latencies, performance.now() - started);
+    return { latencies, windowMs: performance.now() - started, count: latencies.length };
   } finally {
     device.close();
     kiosk.close();

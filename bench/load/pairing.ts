@@ -1,7 +1,8 @@
 import type { Target } from '../lib/servers.ts';
-import { summarize, type LatencySummary } from '../lib/stats.ts';
+import type { SequentialSample } from '../lib/stats.ts';
 import { dialects, pairOnce } from './dialects.ts';
 import { HttpClient } from './http.ts';
+import type { LoadContext } from './protocol.ts';
 import { connectSocket } from './sockets.ts';
 
 export interface PairingParams {
@@ -11,7 +12,7 @@ export interface PairingParams {
 }
 
 /** Sequential pairing round trips (request → kiosk receives → claim → token), one at a time. */
-export async function pairingClient(raw: unknown): Promise<LatencySummary> {
+export async function pairingClient(raw: unknown, ctx: LoadContext): Promise<SequentialSample> {
   const { target, warmupMs, durationMs } = raw as PairingParams;
   const dialect = dialects[target.kind];
   const http = new HttpClient(target.url);
@@ -19,6 +20,7 @@ export async function pairingClient(raw: unknown): Promise<LatencySummary> {
   try {
     const warmupEnd = performance.now() + warmupMs;
     while (performance.now() < warmupEnd) await pairOnce(dialect, http, kiosk);
+    ctx.phase('measuring');
     const latencies: number[] = [];
     const started = performance.now();
     const end = started + durationMs;
@@ -27,7 +29,7 @@ export async function pairingClient(raw: unknown): Promise<LatencySummary> {
       await pairOnce(dialect, http, kiosk);
       latencies.push(performance.now() - t0);
     }
-    return summarize(latencies, performance.now() - started);
+    return { latencies, windowMs: performance.now() - started, count: latencies.length };
   } finally {
     kiosk.close();
     http.close();

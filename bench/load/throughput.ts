@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import type { Target } from '../lib/servers.ts';
 import { dialects, pairOnce } from './dialects.ts';
 import { HttpClient } from './http.ts';
+import type { LoadContext } from './protocol.ts';
 import { connectSocket } from './sockets.ts';
 
 export interface ThroughputParams {
@@ -14,6 +15,8 @@ export interface ThroughputParams {
 
 export interface ThroughputResult {
   path: string;
+  /** Requests completed in the measured window. */
+  count: number;
   requestsPerSecond: number;
   p50: number;
   p99: number;
@@ -22,7 +25,7 @@ export interface ThroughputResult {
 }
 
 /** Authenticated GET with autocannon; a short unrecorded run first lets the JIT settle. */
-export async function throughputClient(raw: unknown): Promise<ThroughputResult> {
+export async function throughputClient(raw: unknown, ctx: LoadContext): Promise<ThroughputResult> {
   const { target, feature, connections, warmupSeconds, durationSeconds } = raw as ThroughputParams;
   const dialect = dialects[target.kind];
   const http = new HttpClient(target.url);
@@ -37,9 +40,11 @@ export async function throughputClient(raw: unknown): Promise<ThroughputResult> 
   const path = dialect.readPath(feature);
   const options = { url: `${target.url}${path}`, connections, headers: { authorization: `Bearer ${token}` } };
   await autocannon({ ...options, duration: warmupSeconds });
+  ctx.phase('measuring');
   const result = await autocannon({ ...options, duration: durationSeconds });
   return {
     path,
+    count: result.requests.total,
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,

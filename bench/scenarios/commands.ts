@@ -1,7 +1,6 @@
-import { detectFeatures } from '../lib/features.ts';
-import { runLoad } from '../lib/load.ts';
-import type { LatencySummary } from '../lib/stats.ts';
-import { withServer } from '../lib/with-server.ts';
+import { interleave } from '../lib/interleave.ts';
+import { runLoadWithCpu } from '../lib/load.ts';
+import { cpuUsPerOp, pool, type SequentialSample } from '../lib/stats.ts';
 import type { CommandParams } from '../load/commands.ts';
 import { row, skipped } from '../report/types.ts';
 import type { Scenario } from './types.ts';
@@ -10,22 +9,33 @@ import type { Scenario } from './types.ts';
 export const commands: Scenario = {
   name: 'commands',
   title: 'Device command round trip, sequential (REST → device ack → 200)',
-  async run({ quick }) {
-    const window = { warmupMs: quick ? 500 : 1500, durationMs: quick ? 3000 : 8000 };
-    const relay = await withServer('relay', {}, async (server) => {
-      if (!(await detectFeatures(server.target.url)).devices) return null;
-      return runLoad<LatencySummary>('commands', { target: server.target, ...window } satisfies CommandParams);
-    });
-    if (!relay) return skipped('the devices feature (GET /api/v1/devices, /device namespace) is not on this branch yet');
-    const base = await withServer('baseline', {}, (server) => runLoad<LatencySummary>('commands', { target: server.target, ...window } satisfies CommandParams));
+  async run({ quick, features }) {
+    if (!features.devices) {
+      return skipped('the devices feature (GET /api/v1/devices, /device namespace) is not on this branch yet');
+    }
+    const rounds = quick ? 2 : 4;
+    const window = { warmupMs: 500, durationMs: (quick ? 3000 : 8000) / rounds };
+    const results = await interleave(
+      [
+        { label: 'relay', kind: 'relay' },
+        { label: 'baseline', kind: 'baseline' },
+      ],
+      rounds,
+      (server) => runLoadWithCpu<SequentialSample>(server, 'commands', { target: server.target, ...window } satisfies CommandParams),
+    );
+    const relayRounds = results.get('relay') ?? [];
+    const baseRounds = results.get('baseline') ?? [];
+    const relay = pool(relayRounds);
+    const base = pool(baseRounds);
     return {
       status: 'ok',
       rows: [
         row('p50', 'ms', relay.p50, base.p50, { op: '<=', ratio: 1.2 }),
         row('p99', 'ms', relay.p99, base.p99),
         row('commands/s', '/s', relay.throughput, base.throughput),
+        row('server CPU per command', 'µs', cpuUsPerOp(relayRounds), cpuUsPerOp(baseRounds)),
       ],
-      notes: [`${relay.count} / ${base.count} commands measured (relay / baseline).`],
+      notes: [`${relay.count} / ${base.count} commands (relay / baseline), in ${rounds} interleaved rounds.`],
     };
   },
 };

@@ -1,4 +1,3 @@
-import { detectFeatures } from '../lib/features.ts';
 import { runLoad } from '../lib/load.ts';
 import { withServer } from '../lib/with-server.ts';
 import type { FanoutParams, FanoutResult } from '../load/fanout.ts';
@@ -9,13 +8,10 @@ import type { Scenario } from './types.ts';
 export const fanout: Scenario = {
   name: 'fanout',
   title: 'Device state fan-out (device → last of N dashboards)',
-  async run({ quick }) {
+  async run({ quick, features }) {
+    if (!features.devices) return skipped('the devices feature (/device namespace, device:state) is not on this branch yet');
     const params = { dashboards: quick ? 500 : 2000, warmupRepeats: 3, repeats: quick ? 10 : 30, concurrency: 50, deadlineMs: 120_000 };
-    const relay = await withServer('relay', {}, async (server) => {
-      if (!(await detectFeatures(server.target.url)).devices) return null;
-      return runLoad<FanoutResult>('fanout', { target: server.target, ...params } satisfies FanoutParams);
-    });
-    if (!relay) return skipped('the devices feature (/device namespace, device:state) is not on this branch yet');
+    const relay = await withServer('relay', {}, (server) => runLoad<FanoutResult>('fanout', { target: server.target, ...params } satisfies FanoutParams));
     const base = await withServer('baseline', {}, (server) => runLoad<FanoutResult>('fanout', { target: server.target, ...params } satisfies FanoutParams));
     return {
       status: 'ok',

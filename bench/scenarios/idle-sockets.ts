@@ -1,4 +1,3 @@
-import { detectFeatures } from '../lib/features.ts';
 import { measureHeld, type HeldMeasurement } from '../lib/held.ts';
 import { withServer } from '../lib/with-server.ts';
 import type { IdleParams, IdleResult } from '../load/idle-sockets.ts';
@@ -11,14 +10,13 @@ const perSocketKb = (m: HeldMeasurement<IdleResult>) => (m.rssAfterBytes - m.rss
 export const idleSockets: Scenario = {
   name: 'idle',
   title: 'Concurrent idle sockets on one instance',
-  async run({ quick }) {
+  async run({ quick, features }) {
     const count = quick ? 2000 : 10_000;
     const base = { count, warmupCount: 200, concurrency: 50, deadlineMs: quick ? 60_000 : 180_000 };
     let mix = '';
-    const relay = await withServer('relay', {}, async (server) => {
-      const withDevices = (await detectFeatures(server.target.url)).devices;
-      return measureHeld<IdleResult>(server, 'idle-sockets', { target: server.target, withDevices, ...base } satisfies IdleParams);
-    });
+    const relay = await withServer('relay', {}, (server) =>
+      measureHeld<IdleResult>(server, 'idle-sockets', { target: server.target, withDevices: features.devices, ...base } satisfies IdleParams),
+    );
     mix = Object.entries(relay.held.mix).map(([k, v]) => `${v} ${k}`).join(', ');
     const plain = await withServer('baseline', {}, (server) =>
       measureHeld<IdleResult>(server, 'idle-sockets', { target: server.target, withDevices: false, ...base } satisfies IdleParams),

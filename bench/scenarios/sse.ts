@@ -1,4 +1,3 @@
-import { detectFeatures } from '../lib/features.ts';
 import { measureHeld } from '../lib/held.ts';
 import { withServer } from '../lib/with-server.ts';
 import type { SseParams, SseResult } from '../load/sse.ts';
@@ -9,14 +8,13 @@ import type { Scenario } from './types.ts';
 export const sse: Scenario = {
   name: 'sse',
   title: 'Open QR login event streams (SSE), relay only',
-  async run({ quick }) {
+  async run({ quick, features }) {
+    if (!features.qr) return skipped('the QR login feature (/api/v1/qr/sessions) is not on this branch yet');
     const streams = quick ? 500 : 2000;
-    const result = await withServer('relay', {}, async (server) => {
-      if (!(await detectFeatures(server.target.url)).qr) return null;
+    const result = await withServer('relay', {}, (server) => {
       const params: SseParams = { target: server.target, streams, warmupStreams: 50, concurrency: 25, deadlineMs: 120_000 };
       return measureHeld<SseResult>(server, 'sse', params);
     });
-    if (!result) return skipped('the QR login feature (/api/v1/qr/sessions) is not on this branch yet');
     const perStreamKb = (result.rssAfterBytes - result.rssBeforeBytes) / 1024 / Math.max(1, result.held.open);
     return {
       status: result.held.open < streams ? 'failed' : 'ok',
