@@ -14,7 +14,7 @@ export const commands: Scenario = {
       return skipped('the devices feature (GET /api/v1/devices, /device namespace) is not on this branch yet');
     }
     const rounds = quick ? 2 : 4;
-    const window = { warmupMs: 500, durationMs: (quick ? 3000 : 8000) / rounds };
+    const window = { warmupMs: 500, durationMs: (quick ? 2000 : 8000) / rounds };
     const results = await interleave(
       [
         { label: 'relay', kind: 'relay' },

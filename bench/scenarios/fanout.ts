@@ -10,7 +10,7 @@ export const fanout: Scenario = {
   title: 'Device state fan-out (device → last of N dashboards)',
   async run({ quick, features }) {
     if (!features.devices) return skipped('the devices feature (/device namespace, device:state) is not on this branch yet');
-    const params = { dashboards: quick ? 500 : 2000, warmupRepeats: 3, repeats: quick ? 10 : 30, concurrency: 50, deadlineMs: 120_000 };
+    const params = { dashboards: quick ? 300 : 2000, warmupRepeats: 3, repeats: quick ? 8 : 30, concurrency: 50, deadlineMs: 120_000 };
     const servers: RunningServer[] = [];
     let result: FanoutResult;
     try {

@@ -11,8 +11,8 @@ export const idleSockets: Scenario = {
   name: 'idle',
   title: 'Concurrent idle sockets on one instance',
   async run({ quick, features }) {
-    const count = quick ? 2000 : 10_000;
-    const base = { count, warmupCount: 200, concurrency: 50, deadlineMs: quick ? 60_000 : 180_000 };
+    const count = quick ? 1000 : 10_000;
+    const base = { count, warmupCount: quick ? 100 : 200, concurrency: 50, deadlineMs: quick ? 60_000 : 180_000 };
     let mix = '';
     const relay = await withServer('relay', {}, (server) =>
       measureHeld<IdleResult>(server, 'idle-sockets', { target: server.target, withDevices: features.devices, ...base } satisfies IdleParams),

@@ -11,7 +11,7 @@ export const pairing: Scenario = {
   title: 'Pairing round trip, sequential (request → kiosk gets code → claim → token)',
   async run({ quick }) {
     const rounds = quick ? 2 : 4;
-    const window = { warmupMs: 500, durationMs: (quick ? 3000 : 8000) / rounds };
+    const window = { warmupMs: 500, durationMs: (quick ? 2000 : 8000) / rounds };
     const results = await interleave(
       [
         { label: 'memory', kind: 'relay', store: 'memory' },

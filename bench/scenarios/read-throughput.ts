@@ -17,7 +17,7 @@ export const readThroughput: Scenario = {
     const rounds = quick ? 2 : 4;
     // GET /api/v1/devices once the devices feature has landed; /api/v1/me until then.
     const feature: ThroughputParams['feature'] = features.devices ? 'devices' : 'me';
-    const timing = { connections: CONNECTIONS, feature, warmupSeconds: 1, durationSeconds: (quick ? 4 : 12) / rounds };
+    const timing = { connections: CONNECTIONS, feature, warmupSeconds: 1, durationSeconds: (quick ? 3 : 12) / rounds };
     const results = await interleave(
       [
         { label: 'relay', kind: 'relay' },

@@ -10,7 +10,7 @@ export const sse: Scenario = {
   title: 'Open QR login event streams (SSE), relay only',
   async run({ quick, features }) {
     if (!features.qr) return skipped('the QR login feature (/api/v1/qr/sessions) is not on this branch yet');
-    const streams = quick ? 500 : 2000;
+    const streams = quick ? 300 : 2000;
     const result = await withServer('relay', {}, (server) => {
       const params: SseParams = { target: server.target, streams, warmupStreams: 50, concurrency: 25, deadlineMs: 120_000 };
       return measureHeld<SseResult>(server, 'sse', params);
