@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { openBounded } from './bounded.ts';
 
 /** Loopback source addresses to spread connections over, so 10,000 sockets never run out of ephemeral ports. */
 export const LOOPBACK_SOURCES = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -35,32 +36,13 @@ export interface ConnectManyResult {
   elapsedMs: number;
 }
 
-/**
- * Connects specs with at most `concurrency` handshakes in flight and an overall deadline.
- * Stops after `maxFailures` so a broken server fails fast instead of timing out 10,000 times.
- */
+/** Connects every spec, bounded in flight and in time (see openBounded). */
 export async function connectMany(
   specs: readonly SocketSpec[],
   options: { concurrency: number; deadlineMs: number; maxFailures?: number },
 ): Promise<ConnectManyResult> {
-  const started = performance.now();
-  const deadline = Date.now() + options.deadlineMs;
-  const maxFailures = options.maxFailures ?? 20;
-  const sockets: Socket[] = [];
-  const failures: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < specs.length && Date.now() < deadline && failures.length < maxFailures) {
-      const spec = specs[next++] as SocketSpec;
-      try {
-        sockets.push(await connectSocket(spec, Math.max(1000, deadline - Date.now())));
-      } catch (err) {
-        failures.push(err instanceof Error ? err.message : String(err));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, specs.length) }, worker));
-  return { sockets, failures, elapsedMs: performance.now() - started };
+  const run = await openBounded(specs.length, options, (i, msLeft) => connectSocket(specs[i] as SocketSpec, Math.max(1000, msLeft)));
+  return { sockets: run.items, failures: run.failures, elapsedMs: run.elapsedMs };
 }
 
 export function closeAll(sockets: readonly Socket[]): void {

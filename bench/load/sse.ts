@@ -1,5 +1,6 @@
 import { request, type ClientRequest } from 'node:http';
 import type { Target } from '../lib/servers.ts';
+import { openBounded, type BoundedResult } from './bounded.ts';
 import { expectStatus, HttpClient } from './http.ts';
 import type { LoadContext } from './protocol.ts';
 
@@ -47,42 +48,30 @@ async function openStream(http: HttpClient, baseUrl: string): Promise<ClientRequ
   });
 }
 
-async function openMany(target: Target, count: number, concurrency: number, deadlineMs: number): Promise<{ streams: ClientRequest[]; failures: string[]; elapsedMs: number }> {
+async function openMany(target: Target, count: number, concurrency: number, deadlineMs: number): Promise<BoundedResult<ClientRequest>> {
   const http = new HttpClient(target.url);
-  const started = performance.now();
-  const deadline = Date.now() + deadlineMs;
-  const streams: ClientRequest[] = [];
-  const failures: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < count && Date.now() < deadline && failures.length < 20) {
-      next++;
-      try {
-        const req = await openStream(http, target.url);
-        req.setTimeout(0); // idle is the point: never time an open stream out
-        streams.push(req);
-      } catch (err) {
-        failures.push(err instanceof Error ? err.message : String(err));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  http.close();
-  return { streams, failures, elapsedMs: performance.now() - started };
+  try {
+    const run = await openBounded(count, { concurrency, deadlineMs }, () => openStream(http, target.url));
+    // Idle is the point: an open stream is never timed out by the client.
+    for (const req of run.items) req.setTimeout(0);
+    return run;
+  } finally {
+    http.close();
+  }
 }
 
 /** Holds `streams` open QR event streams until told to "release". */
 export async function sseClient(raw: unknown, ctx: LoadContext): Promise<SseResult> {
   const { target, streams, warmupStreams, concurrency, deadlineMs } = raw as SseParams;
   const warm = await openMany(target, warmupStreams, concurrency, deadlineMs);
-  for (const req of warm.streams) req.destroy();
+  for (const req of warm.items) req.destroy();
   if (warm.failures.length > 0) throw new Error(`warm-up failed: ${warm.failures.slice(0, 3).join('; ')}`);
   ctx.phase('warm');
   await ctx.waitFor('go');
   const run = await openMany(target, streams, concurrency, deadlineMs);
-  const result: SseResult = { open: run.streams.length, failures: run.failures.slice(0, 5), elapsedMs: run.elapsedMs };
+  const result: SseResult = { open: run.items.length, failures: run.failures.slice(0, 5), elapsedMs: run.elapsedMs };
   ctx.phase('connected', result);
   await ctx.waitFor('release', 300_000);
-  for (const req of run.streams) req.destroy();
+  for (const req of run.items) req.destroy();
   return result;
 }
