@@ -1,0 +1,50 @@
+import type { Target } from '../lib/servers.ts';
+import type { SequentialSample } from '../lib/stats.ts';
+import { dialects, pairOnce } from './dialects.ts';
+import { expectStatus, HttpClient } from './http.ts';
+import type { LoadContext } from './protocol.ts';
+import { connectSocket } from './sockets.ts';
+
+export interface CommandParams {
+  target: Target;
+  warmupMs: number;
+  durationMs: number;
+}
+
+const DEVICE_ID = 'bench-lamp';
+
+/** Sequential REST command → device ack → 200, with a device agent that answers at once. */
+export async function commandClient(raw: unknown, ctx: LoadContext): Promise<SequentialSample> {
+  const { target, warmupMs, durationMs } = raw as CommandParams;
+  const dialect = dialects[target.kind];
+  const http = new HttpClient(target.url);
+  const kiosk = await connectSocket(dialect.kiosk(target));
+  const device = await connectSocket(dialect.device(target, DEVICE_ID));
+  let on = false;
+  device.on('command', (_command: unknown, ack?: (reply: unknown) => void) => {
+    on = !on;
+    ack?.({ ok: true, state: { on, level: 0 } });
+  });
+  try {
+    const token = await pairOnce(dialect, http, kiosk);
+    const headers = { authorization: `Bearer ${token}` };
+    const path = dialect.commandPath(DEVICE_ID);
+    const once = async () => expectStatus(await http.send('POST', path, { body: { action: 'toggle' }, headers }), 200, 'command');
+    const warmupEnd = performance.now() + warmupMs;
+    while (performance.now() < warmupEnd) await once();
+    ctx.phase('measuring');
+    const latencies: number[] = [];
+    const started = performance.now();
+    const end = started + durationMs;
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      await once();
+      latencies.push(performance.now() - t0);
+    }
+    return { latencies, windowMs: performance.now() - started, count: latencies.length };
+  } finally {
+    device.close();
+    kiosk.close();
+    http.close();
+  }
+}
