@@ -41,7 +41,8 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io }) =
     dashboard: dashboardDeviceEvents(devices, services.grants, logger),
     attach(server) {
       attachDevices(server.of(namespaces.device), { devices, homes: services.homes, logger, instanceId });
-      void liveness.start().catch((err: unknown) => logger.warn({ err }, 'instance heartbeat could not start'));
+      // Heartbeats only matter when other instances share the store; a lone relay's start-up reconcile covers it.
+      if (store.kind === 'redis') void liveness.start().catch((err: unknown) => logger.warn({ err }, 'instance heartbeat could not start'));
       // Devices left "online" by a relay that stopped abruptly are corrected once sockets can be counted.
       void started
         .then(async () => devices.reconcile((await services.homes.list()).map((h) => h.serial)))
