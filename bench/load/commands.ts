@@ -7,6 +7,8 @@ import { connectSocket } from './sockets.ts';
 
 export interface CommandParams {
   target: Target;
+  /** Where the device connects, when not `target` (another relay instance on the same Redis). */
+  deviceTarget?: Target;
   warmupMs: number;
   durationMs: number;
 }
@@ -15,11 +17,11 @@ const DEVICE_ID = 'bench-lamp';
 
 /** Sequential REST command → device ack → 200, with a device agent that answers at once. */
 export async function commandClient(raw: unknown, ctx: LoadContext): Promise<SequentialSample> {
-  const { target, warmupMs, durationMs } = raw as CommandParams;
+  const { target, warmupMs, durationMs, deviceTarget } = raw as CommandParams;
   const dialect = dialects[target.kind];
   const http = new HttpClient(target.url);
   const kiosk = await connectSocket(dialect.kiosk(target));
-  const device = await connectSocket(dialect.device(target, DEVICE_ID));
+  const device = await connectSocket(dialect.device(deviceTarget ?? target, DEVICE_ID));
   let on = false;
   device.on('command', (_command: unknown, ack?: (reply: unknown) => void) => {
     on = !on;

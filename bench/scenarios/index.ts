@@ -1,10 +1,11 @@
 import { commands } from './commands.ts';
 import { fanout } from './fanout.ts';
 import { idleSockets } from './idle-sockets.ts';
+import { multiInstance } from './multi-instance.ts';
 import { pairing } from './pairing.ts';
 import { readThroughput } from './read-throughput.ts';
 import { sse } from './sse.ts';
 import type { Scenario } from './types.ts';
 
 /** In the issue's order; `--only <name>` picks by `name`. */
-export const scenarios: Scenario[] = [pairing, commands, readThroughput, idleSockets, fanout, sse];
+export const scenarios: Scenario[] = [pairing, commands, readThroughput, idleSockets, fanout, sse, multiInstance];
