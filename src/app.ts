@@ -2,12 +2,31 @@ import { fileURLToPath } from 'node:url';
 import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
+import { AppError } from './errors.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { grantRoutes } from './http/grant-routes.ts';
 import { logRequests, timeRequests } from './http/observe.ts';
 import { opsRoutes } from './http/ops-routes.ts';
 import { pairingRoutes } from './http/pairing-routes.ts';
 import type { Deps, Services } from './services.ts';
+
+/**
+ * JSON bodies up to 16 KiB. A body sent with another content type (curl's -d defaults to a form) is
+ * refused with a message that says what to send, rather than read as an empty object.
+ */
+function jsonBody(): express.RequestHandler {
+  const parse = express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] });
+  return (req, res, next) => {
+    parse(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+      if (req.body === undefined && hasBody) {
+        return next(new AppError('invalid_request', 'Send the body as JSON with "Content-Type: application/json".'));
+      }
+      next();
+    });
+  };
+}
 
 const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
 
@@ -33,7 +52,7 @@ export function createApp(deps: Deps, services: Services, extraRoutes: RouteModu
   if (config.corsOrigins.length > 0) app.use(cors({ origin: [...config.corsOrigins], exposedHeaders: ['Retry-After', 'WWW-Authenticate'] }));
 
   // Body parsing only where bodies exist: each router mounts this on its POST routes.
-  const json = express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] });
+  const json = jsonBody();
 
   app.use(opsRoutes(store, metrics));
   app.use(pairingRoutes(services, config, json));

@@ -45,6 +45,16 @@ describe('errors are contract JSON, never HTML or stack traces', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('says to send JSON when a body comes with another content type', async () => {
+    const res = await raw(`${relay.url}/api/v1/pairing/claim`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"code":"123456"}',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('application/json') });
+  });
+
   it('refuses bodies over 16 KiB', async () => {
     const res = await raw(`${relay.url}/api/v1/pairing/claim`, {
       method: 'POST',
