@@ -3,7 +3,7 @@ import { takeFragment } from '../shared/fragment.js';
 import { api, onSessionEnded } from './api.js';
 import { approveView } from './approve.js';
 import { keepFresh } from './auth.js';
-import { dashboardDevices } from './devices.js';
+import { liveDevices } from '../shared/live-devices.js';
 import { grantsView } from './grants.js';
 import { connectLive } from './live.js';
 import { pairView } from './pair.js';
@@ -51,7 +51,10 @@ async function signedIn() {
     },
     onEnded: (error) => signOutHere(reasonFor(error), 'warning'),
   });
-  active = { live, fresh: keepFresh((error) => signOutHere(reasonFor(error), 'warning')), devices: dashboardDevices(live.socket) };
+  const devices = liveDevices(live.socket);
+  // The dashboard reloads the list on every (re)connect; events missed while away are then moot.
+  live.socket.on('connect', devices.refresh);
+  active = { live, fresh: keepFresh((error) => signOutHere(reasonFor(error), 'warning')), devices };
   byId('signed-in-title').focus();
   void grants.refresh();
   void approve?.load();

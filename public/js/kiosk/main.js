@@ -2,7 +2,7 @@ import { byId, show } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
 import { connectKiosk } from './connection.js';
 import { loadCredentials, saveCredentials } from './credentials.js';
-import { kioskDevices } from './devices.js';
+import { liveDevices } from '../shared/live-devices.js';
 import { grantsPanel } from './grants.js';
 import { pairingPanel } from './pairing.js';
 
@@ -39,7 +39,7 @@ function start(credentials) {
     }
   });
   pairingPanel(socket, credentials.serial);
-  const devices = kioskDevices(socket);
+  const devices = liveDevices(socket);
   const grants = grantsPanel(socket);
   socket.on('connect', () => {
     void devices.refresh();
