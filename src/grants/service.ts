@@ -35,10 +35,11 @@ export class GrantService {
     const { store, clock, events, tokens, logger } = this.deps;
     const now = isoAt(clock.now());
     const grant: GrantRecord = { id: randomId(16), serial, clientName, method, createdAt: now, lastUsedAt: now, ip, revokedAt: null };
-    await store.createGrant(grant);
+    const { response, refresh } = tokens.mintPair(grant);
+    await store.createGrant(grant, refresh);
     logger.info({ serial, grantId: grant.id, method }, 'grant created');
     events.toKiosks(serial, 'grant:created', { grantId: grant.id, clientName });
-    return tokens.issuePair(grant);
+    return response;
   }
 
   /** A bearer token → its live grant. Throws invalid_token / token_revoked. */

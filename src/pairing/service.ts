@@ -74,7 +74,7 @@ export class PairingService {
       attemptsLeft: config.pairingMaxAttempts,
     };
     // A new request replaces the home's active code: the old one stops working at once.
-    await store.set(codeKeyOf(serial), active, active.expiresAt + RECORD_GRACE_MS);
+    await store.ephemeral.set(codeKeyOf(serial), active, active.expiresAt + RECORD_GRACE_MS);
     const ttlSeconds = Math.round(config.pairingCodeTtlMs / 1000);
     const expiresAt = isoAt(active.expiresAt);
     events.toKiosks(serial, 'pairing:code', {
@@ -99,7 +99,7 @@ export class PairingService {
     await this.assertUnlocked(serial);
     const candidate = this.hashCode(serial, input.code);
     const now = clock.now();
-    const outcome = await store.update<ActiveCode, ClaimOutcome>(codeKeyOf(serial), (current) =>
+    const outcome = await store.ephemeral.update<ActiveCode, ClaimOutcome>(codeKeyOf(serial), (current) =>
       judgeClaim(current, now, (hash) => digestsEqual(hash, candidate)),
     );
     switch (outcome.kind) {
@@ -131,7 +131,7 @@ export class PairingService {
 
   /** Withdraws the active code (kiosk's `pairing:cancel`); kiosks clear their screens. */
   async cancel(serial: string): Promise<void> {
-    const removed = await this.deps.store.del(codeKeyOf(serial));
+    const removed = await this.deps.store.ephemeral.del(codeKeyOf(serial));
     this.clearExpiryNotice(serial);
     if (removed) this.deps.events.toKiosks(serial, 'pairing:expired', { reason: 'cancelled' });
   }
@@ -186,10 +186,10 @@ export class PairingService {
   private async announceExpiry(serial: string, codeId: string): Promise<void> {
     try {
       // Only announce if the code that timed out is still the active one (not claimed or replaced elsewhere).
-      const current = await this.deps.store.get<ActiveCode>(codeKeyOf(serial));
+      const current = await this.deps.store.ephemeral.get<ActiveCode>(codeKeyOf(serial));
       // The record outlives its code by a grace period, so "absent" means claimed, burned or cancelled.
       if (!current || current.id !== codeId) return;
-      await this.deps.store.del(codeKeyOf(serial));
+      await this.deps.store.ephemeral.del(codeKeyOf(serial));
       this.deps.events.toKiosks(serial, 'pairing:expired', { reason: 'expired' });
     } catch (err) {
       this.deps.logger.warn({ err, serial }, 'could not announce pairing code expiry');

@@ -6,6 +6,7 @@ import type {
   HomeRecord,
   RefreshConsumeResult,
   RefreshTokenRecord,
+  KeyValueStore,
   Store,
   UpdateOutcome,
 } from './types.ts';
@@ -18,6 +19,7 @@ interface Entry {
 /** Everything in Maps; each method runs in one JS turn, which is what makes `update` atomic. */
 export class MemoryStore extends LocalPubSub implements Store {
   readonly kind = 'memory' as const;
+  readonly ephemeral: KeyValueStore = this;
   private readonly homes = new Map<string, HomeRecord>();
   private readonly grants = new Map<string, GrantRecord>();
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
@@ -43,8 +45,9 @@ export class MemoryStore extends LocalPubSub implements Store {
     return this.homes.delete(serial);
   }
 
-  async createGrant(grant: GrantRecord) {
+  async createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
     this.grants.set(grant.id, { ...grant });
+    if (firstRefreshToken) this.refreshTokens.set(firstRefreshToken.hash, { ...firstRefreshToken });
   }
   async getGrant(id: string) {
     const grant = this.grants.get(id);

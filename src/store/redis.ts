@@ -8,6 +8,7 @@ import type {
   GrantRecord,
   HomeRecord,
   RefreshConsumeResult,
+  KeyValueStore,
   RefreshTokenRecord,
   Store,
   Unsubscribe,
@@ -34,6 +35,8 @@ const MAX_UPDATE_ATTEMPTS = 100;
  */
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
+  /** Every instance must see the same pairing code, so nothing here is instance-local. */
+  readonly ephemeral: KeyValueStore = this;
   private readonly prefix: string;
 
   private constructor(
@@ -92,14 +95,15 @@ export class RedisStore implements Store {
 
   // --- grants ------------------------------------------------------------------------------
 
-  createGrant(grant: GrantRecord) {
+  createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
     return this.guard(async () => {
       const { revokedAt, ...live } = grant;
-      await this.client
+      const multi = this.client
         .multi()
         .hSet(this.key('grant', grant.id), revokedAt === null ? live : { ...live, revokedAt })
-        .sAdd(this.key('grants', grant.serial), grant.id)
-        .exec();
+        .sAdd(this.key('grants', grant.serial), grant.id);
+      if (firstRefreshToken) this.queueRefreshToken(multi, firstRefreshToken);
+      await multi.exec();
     });
   }
   getGrant(id: string) {
@@ -127,13 +131,21 @@ export class RedisStore implements Store {
   // --- refresh tokens ----------------------------------------------------------------------
 
   putRefreshToken(record: RefreshTokenRecord) {
+    return this.guard(async () => {
+      const multi = this.client.multi();
+      this.queueRefreshToken(multi, record);
+      await multi.exec();
+    });
+  }
+  /** Adds the commands that store a refresh token to a MULTI (node-redis queues on the same object). */
+  private queueRefreshToken(multi: { del(key: string): unknown; hSet(key: string, fields: Record<string, string>): unknown; pExpire(key: string, ms: number): unknown }, record: RefreshTokenRecord): void {
     const key = this.key('refresh', record.hash);
     const fields: Record<string, string> = { grantId: record.grantId, expiresAt: String(record.expiresAt) };
     if (record.usedAt !== null) fields.usedAt = String(record.usedAt);
-    return this.guard(async () => {
-      // Kept a while past expiry so a late replay is still recognised; then Redis drops it.
-      await this.client.multi().del(key).hSet(key, fields).pExpire(key, gcTtlMs(record.expiresAt, this.clock.now())).exec();
-    });
+    multi.del(key);
+    multi.hSet(key, fields);
+    // Kept a while past expiry so a late replay is still recognised; then Redis drops it.
+    multi.pExpire(key, gcTtlMs(record.expiresAt, this.clock.now()));
   }
   consumeRefreshToken(hash: string, now: number): Promise<RefreshConsumeResult> {
     return this.guard(async () => {

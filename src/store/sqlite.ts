@@ -2,11 +2,13 @@ import Database from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
+import { MemoryStore } from './memory.ts';
 import type {
   GrantRecord,
   HomeRecord,
   RefreshConsumeResult,
   RefreshTokenRecord,
+  KeyValueStore,
   Store,
   UpdateOutcome,
 } from './types.ts';
@@ -71,6 +73,8 @@ const toGrant = (r: GrantRow): GrantRecord => ({
  */
 export class SqliteStore extends LocalPubSub implements Store {
   readonly kind = 'sqlite' as const;
+  /** One process owns this database, so short-lived records can stay in its memory. */
+  readonly ephemeral: KeyValueStore;
   private readonly db: Database.Database;
   private readonly q;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -80,6 +84,7 @@ export class SqliteStore extends LocalPubSub implements Store {
     private readonly clock: Clock,
   ) {
     super();
+    this.ephemeral = new MemoryStore(clock);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -133,8 +138,12 @@ export class SqliteStore extends LocalPubSub implements Store {
     return this.q.removeHome.run(serial).changes > 0;
   }
 
-  async createGrant(grant: GrantRecord) {
-    this.q.insertGrant.run(grant);
+  async createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
+    // One commit for both: a grant never exists without its first refresh token, and pairing pays one write.
+    this.db.transaction(() => {
+      this.q.insertGrant.run(grant);
+      if (firstRefreshToken) this.insertRefresh(firstRefreshToken);
+    })();
   }
   async getGrant(id: string) {
     const row = this.q.getGrant.get(id) as GrantRow | undefined;
@@ -151,6 +160,9 @@ export class SqliteStore extends LocalPubSub implements Store {
   }
 
   async putRefreshToken(r: RefreshTokenRecord) {
+    this.insertRefresh(r);
+  }
+  private insertRefresh(r: RefreshTokenRecord) {
     this.q.putRefresh.run(r.hash, r.grantId, r.expiresAt, r.usedAt);
   }
   async consumeRefreshToken(hash: string, now: number): Promise<RefreshConsumeResult> {

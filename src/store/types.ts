@@ -70,6 +70,12 @@ export interface PubSub {
 
 export interface Store extends KeyValueStore, PubSub {
   readonly kind: 'memory' | 'sqlite' | 'redis';
+  /**
+   * Key/value space for records that are worthless after a restart (pairing codes live 180 s):
+   * shared by every instance like the rest of the store, but not written to disk by the
+   * single-node SQLite store, which keeps them in memory and saves two commits per pairing.
+   */
+  readonly ephemeral: KeyValueStore;
 
   getHome(serial: string): Promise<HomeRecord | null>;
   listHomes(): Promise<HomeRecord[]>;
@@ -77,7 +83,8 @@ export interface Store extends KeyValueStore, PubSub {
   upsertHome(home: HomeRecord): Promise<void>;
   removeHome(serial: string): Promise<boolean>;
 
-  createGrant(grant: GrantRecord): Promise<void>;
+  /** Stores a new grant, and with it its first refresh token in the same atomic write. */
+  createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord): Promise<void>;
   getGrant(id: string): Promise<GrantRecord | null>;
   /** Live (unrevoked) grants of a home, oldest first. */
   listGrants(serial: string): Promise<GrantRecord[]>;

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { randomId, sha256Hex } from '../crypto.ts';
 import { AppError } from '../errors.ts';
-import type { GrantRecord, Store } from '../store/types.ts';
+import type { GrantRecord, RefreshTokenRecord, Store } from '../store/types.ts';
 
 export interface AccessClaims {
   sub: string;
@@ -74,25 +74,29 @@ export class TokenService {
     return claims;
   }
 
-  /** A new access token and a new refresh token for the grant. */
+  /** A new access token and a new refresh token for the grant, stored. */
   async issuePair(grant: Pick<GrantRecord, 'id' | 'serial'>): Promise<TokenResponse> {
-    const { config, clock, store } = this.deps;
+    const { response, refresh } = this.mintPair(grant);
+    await this.deps.store.putRefreshToken(refresh);
+    return response;
+  }
+
+  /** A token pair and the refresh token's record, not yet stored (a new grant stores both in one write). */
+  mintPair(grant: Pick<GrantRecord, 'id' | 'serial'>): { response: TokenResponse; refresh: RefreshTokenRecord } {
+    const { config, clock } = this.deps;
     const access = this.signAccess(grant);
     const refreshToken = randomId(32);
-    await store.putRefreshToken({
-      hash: sha256Hex(refreshToken),
-      grantId: grant.id,
-      expiresAt: clock.now() + config.refreshTokenTtlMs,
-      usedAt: null,
-    });
     return {
-      success: true,
-      token: access.token,
-      tokenType: 'Bearer',
-      expiresIn: Math.floor(config.accessTokenTtlMs / 1000),
-      refreshToken,
-      grantId: grant.id,
-      serial: grant.serial,
+      refresh: { hash: sha256Hex(refreshToken), grantId: grant.id, expiresAt: clock.now() + config.refreshTokenTtlMs, usedAt: null },
+      response: {
+        success: true,
+        token: access.token,
+        tokenType: 'Bearer',
+        expiresIn: Math.floor(config.accessTokenTtlMs / 1000),
+        refreshToken,
+        grantId: grant.id,
+        serial: grant.serial,
+      },
     };
   }
 

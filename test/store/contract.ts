@@ -70,6 +70,12 @@ export function storeContract(factory: StoreFactory): void {
       expect(await store.consumeRefreshToken('nope', clock.now())).toEqual({ status: 'unknown' });
     });
 
+    it('stores a grant with its first refresh token', async () => {
+      await store.createGrant(grant({ id: 'with-token' }), { hash: 'first', grantId: 'with-token', expiresAt: clock.now() + 1000, usedAt: null });
+      expect(await store.getGrant('with-token')).not.toBeNull();
+      expect(await store.consumeRefreshToken('first', clock.now())).toMatchObject({ status: 'ok', record: { grantId: 'with-token' } });
+    });
+
     it('lets exactly one of many concurrent consumers spend a refresh token', async () => {
       await store.putRefreshToken({ hash: 'race', grantId: 'g1', expiresAt: clock.now() + 1000, usedAt: null });
       const results = await Promise.all(Array.from({ length: 20 }, () => store.consumeRefreshToken('race', clock.now())));
@@ -140,6 +146,22 @@ export function storeContract(factory: StoreFactory): void {
       await store.publish('chan', 'two');
       await new Promise((r) => setTimeout(r, 100));
       expect(got).toEqual(['one']);
+    });
+
+    it('keeps short-lived records in its ephemeral space, with the same atomic rules', async () => {
+      const space = store.ephemeral;
+      await space.set('code', { attemptsLeft: 2 }, clock.now() + 1000);
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          space.update<{ attemptsLeft: number }, number | null>('code', (c) =>
+            c === null ? { result: null } : c.attemptsLeft <= 1 ? { next: null, result: 0 } : { next: { attemptsLeft: c.attemptsLeft - 1 }, result: c.attemptsLeft - 1 },
+          ),
+        ),
+      );
+      expect(results.sort()).toEqual([0, 1, null, null]);
+      await space.set('gone', 1, clock.now() + 1000);
+      clock.advance(1000);
+      expect(await space.get('gone')).toBeNull();
     });
 
     it('answers ping', async () => {
