@@ -4,7 +4,7 @@ import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
-import { createRedisAdapter, type RedisAdapterHandle } from './realtime/redis-adapter.ts';
+import type { RedisAdapterHandle } from './realtime/redis-adapter.ts';
 import { createServer } from './server.ts';
 import { startDemoDevices } from './simulator/demo.ts';
 import { openStore } from './store/index.ts';
@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   // commands reach sockets held by any instance through the adapter.
   const redisAdapter: RedisAdapterHandle | undefined =
     config.store === 'redis' && config.redisUrl
-      ? await createRedisAdapter({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger })
+      ? // Loaded only here, so a single-node relay never loads the Redis client.
+        await (await import('./realtime/redis-adapter.ts')).createRedisAdapter({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger })
       : undefined;
   const server = createServer(
     { config, store, clock, logger, metrics: new Metrics(), jwtSecret },
