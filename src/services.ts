@@ -48,6 +48,7 @@ export function buildServices(deps: Deps, events: HomeEvents): Services {
     codeKey,
     onOutcome: metrics.countPairing,
   });
-  const rateLimiter = new RateLimiter({ store, clock, enabled: config.rateLimits.enabled });
+  // Minute windows are worthless after a restart: count them in the ephemeral space (no disk write per request).
+  const rateLimiter = new RateLimiter({ store: store.ephemeral, clock, enabled: config.rateLimits.enabled });
   return { homes, tokens, grants, pairing, rateLimiter };
 }
