@@ -72,8 +72,8 @@ describe('configuration', () => {
 });
 
 /** Runs the real entry point as a user would, and waits for `pattern` on stdout. */
-function startMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+function startMain(env: Record<string, string>, command: [string, string[]] = [process.execPath, ['--import', 'tsx', 'src/main.ts']]) {
+  const child = spawn(command[0], command[1], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', DEMO_DEVICES: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -117,6 +117,17 @@ describe('the relay process', () => {
     expect(keyAgain).toBe(key);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
+  });
+
+  it('stops gracefully when a supervisor sends SIGTERM to `npm start`', async () => {
+    const viaNpm = startMain({ PORT: '0', DATA_DIR: tempDir(), LOG_LEVEL: 'info' }, ['npm', ['start', '--silent']]);
+    const [, url] = await viaNpm.waitFor(/dashboard:\s+(http:\/\/localhost:\d+)\//);
+    viaNpm.child.kill('SIGTERM');
+    await viaNpm.exited;
+    // npm must hand the signal to the relay (the start script execs node), not leave it running orphaned.
+    await viaNpm.waitFor(/"msg":"stopped"/, 5000).catch(() => undefined);
+    expect(viaNpm.output()).toContain('"msg":"stopped"');
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 
   it('refuses to start with a bad value, naming the variable', async () => {
