@@ -1,37 +1,26 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Plug } from '../../src/simulator/models/plug.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import { HUB_KEY, startRelay, type TestRelay } from '../helpers/relay.ts';
+import { HUB_KEY } from '../helpers/relay.ts';
 import { audit } from './a11y.ts';
-import { browserUnavailable, ConsoleWatch, launchChromium, mustRun, publishScreenshot, screenshot } from './harness.ts';
+import { publishScreenshot, screenshot } from './harness.ts';
 import { Dashboard, Kiosk, textOf } from './pages.ts';
+import { describeInBrowser } from './suite.ts';
 
-const missing = browserUnavailable();
-
-describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: devices in a real browser', () => {
-  let relay: TestRelay;
-  let browser: Browser;
+describeInBrowser('kiosk and dashboard: devices in a real browser', {}, (suite) => {
   let devices: Simulator;
   let kiosk: Kiosk;
   let dash: Dashboard;
-  const watch = new ConsoleWatch();
 
   beforeAll(async () => {
-    if (missing) throw new Error(`browser tests must run under CI: ${missing}`);
-    relay = await startRelay({ clock: systemClock });
     // The simulated light, door lock, thermostat and plug: real /device clients of the relay.
-    devices = startSimulator({ url: relay.url, serial: 'home-1', hubKey: HUB_KEY, tickMs: 3_600_000 });
-    browser = await launchChromium();
-    kiosk = await Kiosk.open(browser, relay.url, watch);
-    dash = await Dashboard.paired(browser, relay.url, watch, kiosk, 'Anna’s laptop', 'dashboard');
+    devices = startSimulator({ url: suite.relay.url, serial: 'home-1', hubKey: HUB_KEY, tickMs: 3_600_000 });
+    kiosk = await Kiosk.open(suite.browser, suite.relay.url, suite.watch);
+    dash = await Dashboard.paired(suite.browser, suite.relay.url, suite.watch, kiosk, 'Anna’s laptop', 'dashboard');
   });
 
   afterAll(async () => {
     devices?.stop();
-    await browser?.close();
-    await relay?.close();
   });
 
   it('lists the home’s devices with their state on both screens', async () => {
@@ -76,7 +65,7 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: devices in a
   });
 
   it('shows a device going offline and explains a command sent to it', async () => {
-    const porch = startSimulator({ url: relay.url, serial: 'home-1', hubKey: HUB_KEY, devices: [new Plug('porch-plug', 'Porch plug')] });
+    const porch = startSimulator({ url: suite.relay.url, serial: 'home-1', hubKey: HUB_KEY, devices: [new Plug('porch-plug', 'Porch plug')] });
     await textOf(dash.device('Porch plug'), /Online/);
     porch.stop();
     await textOf(kiosk.device('Porch plug'), /Offline/);
@@ -94,6 +83,6 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: devices in a
     expect(await audit(kiosk.page)).toEqual([]);
     publishScreenshot(await screenshot(kiosk.page, 'kiosk-devices'), 'kiosk.png');
     // Chromium logs the 409 of the command to the offline plug only for REST; these went over the socket.
-    expect(watch.problems).toEqual([]);
+    expect(suite.watch.problems).toEqual([]);
   });
 });

@@ -1,34 +1,19 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
-import { HUB_KEY, startRelay, type TestRelay } from '../helpers/relay.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { HUB_KEY } from '../helpers/relay.ts';
 import { audit, tabOrder } from './a11y.ts';
-import { browserUnavailable, ConsoleWatch, launchChromium, mustRun, publishScreenshot, screenshot } from './harness.ts';
+import { publishScreenshot, screenshot } from './harness.ts';
 import { Dashboard, eventually, Kiosk, textOf } from './pages.ts';
+import { describeInBrowser } from './suite.ts';
 
-const missing = browserUnavailable();
-
-describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a real browser', () => {
-  let relay: TestRelay;
-  let browser: Browser;
+describeInBrowser('kiosk and dashboard: pairing in a real browser', {}, (suite) => {
   let kiosk: Kiosk;
-  const watch = new ConsoleWatch();
 
   beforeAll(async () => {
-    if (missing) throw new Error(`browser tests must run under CI: ${missing}`);
-    // Browsers count real seconds (countdowns, token expiry), so the relay does too.
-    relay = await startRelay({ clock: systemClock });
-    browser = await launchChromium();
-    kiosk = await Kiosk.open(browser, relay.url, watch);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await relay?.close();
+    kiosk = await Kiosk.open(suite.browser, suite.relay.url, suite.watch);
   });
 
   it('keeps the hub key out of the address bar and remembers it', async () => {
-    expect(kiosk.page.url()).toBe(`${relay.url}/kiosk`);
+    expect(kiosk.page.url()).toBe(`${suite.relay.url}/kiosk`);
     const stored = await kiosk.page.evaluate(() => localStorage.getItem('home-relay.kiosk'));
     expect(JSON.parse(stored ?? '{}')).toEqual({ serial: 'home-1', hubKey: HUB_KEY });
     await kiosk.page.reload();
@@ -36,7 +21,7 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a
   });
 
   it('pairs a browser with the code read off the kiosk', async () => {
-    const dash = await Dashboard.open(browser, relay.url, watch, 'dashboard');
+    const dash = await Dashboard.open(suite.browser, suite.relay.url, suite.watch, 'dashboard');
     expect(await tabOrder(dash.page, 7)).toEqual([
       'Skip to content',
       'Home serial (leave empty if your relay has one home)',
@@ -77,13 +62,13 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a
   });
 
   it('explains a wrong code in words and fills in the code from the kiosk QR link', async () => {
-    watch.expectStatus(401);
+    suite.watch.expectStatus(401);
     await kiosk.page.getByRole('button', { name: 'Pair a new device' }).click();
     const code = await kiosk.readCode();
     const wrong = code === '000000' ? '111111' : '000000';
 
-    const dash = await Dashboard.open(browser, relay.url, watch, 'dashboard-qr', `/#serial=home-1&code=${wrong}`);
-    expect(dash.page.url()).toBe(`${relay.url}/`);
+    const dash = await Dashboard.open(suite.browser, suite.relay.url, suite.watch, 'dashboard-qr', `/#serial=home-1&code=${wrong}`);
+    expect(dash.page.url()).toBe(`${suite.relay.url}/`);
     expect(await dash.page.getByLabel('Code from the intercom').inputValue()).toBe(wrong);
     expect(await dash.page.getByLabel(/Home serial/).inputValue()).toBe('home-1');
     await dash.page.getByRole('button', { name: 'Pair this browser' }).click();
@@ -92,14 +77,14 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a
     // The QR link opened again in the same tab: only the fragment changes, the fields follow.
     await dash.page.evaluate((right) => (location.hash = `serial=home-1&code=${right}`), code);
     await eventually(() => dash.page.getByLabel('Code from the intercom').inputValue(), new RegExp(`^${code}$`));
-    expect(dash.page.url()).toBe(`${relay.url}/`);
+    expect(dash.page.url()).toBe(`${suite.relay.url}/`);
     await dash.page.getByRole('button', { name: 'Pair this browser' }).click();
     await dash.expectSignedIn();
     await dash.page.context().close();
   });
 
   it('signs the dashboard out, with the reason, when the kiosk revokes it', async () => {
-    const dash = await Dashboard.open(browser, relay.url, watch, 'dashboard-revoked');
+    const dash = await Dashboard.open(suite.browser, suite.relay.url, suite.watch, 'dashboard-revoked');
     await dash.requestCode('Borrowed tablet');
     await dash.typeCode(await kiosk.readCode());
     await dash.expectSignedIn();
@@ -113,20 +98,20 @@ describe.skipIf(missing !== null && !mustRun)('kiosk and dashboard: pairing in a
   });
 
   it('tells the kiosk in words when its hub key or serial is wrong', async () => {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 600 } });
-    const page = watch.watch(await context.newPage(), 'kiosk-bad-key');
-    await page.goto(`${relay.url}/kiosk#serial=home-1&key=wrong-key`);
+    const context = await suite.browser.newContext({ viewport: { width: 1024, height: 600 } });
+    const page = suite.watch.watch(await context.newPage(), 'kiosk-bad-key');
+    await page.goto(`${suite.relay.url}/kiosk#serial=home-1&key=wrong-key`);
     await textOf(page.locator('#setup-reason'), /hub key is wrong/);
     await textOf(page.locator('#connection'), /Not connected/);
     expect(await audit(page)).toEqual([]);
-    const unknownHome = watch.watch(await context.newPage(), 'kiosk-unknown-home');
-    await unknownHome.goto(`${relay.url}/kiosk#serial=flat-9&key=${HUB_KEY}`);
+    const unknownHome = suite.watch.watch(await context.newPage(), 'kiosk-unknown-home');
+    await unknownHome.goto(`${suite.relay.url}/kiosk#serial=flat-9&key=${HUB_KEY}`);
     await textOf(unknownHome.locator('#setup-reason'), /No home with that serial number/);
     expect(await unknownHome.getByLabel('Home serial').inputValue()).toBe('flat-9');
     await context.close();
   });
 
   it('logged no console errors on any page', () => {
-    expect(watch.problems).toEqual([]);
+    expect(suite.watch.problems).toEqual([]);
   });
 });

@@ -1,36 +1,21 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
-import { startRelay, type TestRelay } from '../helpers/relay.ts';
+import { beforeAll, expect, it } from 'vitest';
 import { audit } from './a11y.ts';
-import { browserUnavailable, ConsoleWatch, launchChromium, mustRun, publishScreenshot, screenshot } from './harness.ts';
+import { publishScreenshot, screenshot } from './harness.ts';
 import { Dashboard, eventually, Kiosk, textOf } from './pages.ts';
+import { describeInBrowser } from './suite.ts';
 
-const missing = browserUnavailable();
-
-describe.skipIf(missing !== null && !mustRun)('dashboard: QR login approved from a paired browser', () => {
-  let relay: TestRelay;
-  let browser: Browser;
+describeInBrowser('dashboard: QR login approved from a paired browser', {}, (suite) => {
   let kiosk: Kiosk;
   let phone: Dashboard;
-  const watch = new ConsoleWatch();
 
   beforeAll(async () => {
-    if (missing) throw new Error(`browser tests must run under CI: ${missing}`);
-    relay = await startRelay({ clock: systemClock });
-    browser = await launchChromium();
-    kiosk = await Kiosk.open(browser, relay.url, watch);
-    phone = await Dashboard.paired(browser, relay.url, watch, kiosk, 'Anna’s phone', 'phone');
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await relay?.close();
+    kiosk = await Kiosk.open(suite.browser, suite.relay.url, suite.watch);
+    phone = await Dashboard.paired(suite.browser, suite.relay.url, suite.watch, kiosk, 'Anna’s phone', 'phone');
   });
 
   /** A logged-out browser asks to be let in; resolves with its page and the approve link. */
   async function newBrowserAsks(label: string): Promise<{ laptop: Dashboard; approveUrl: string }> {
-    const laptop = await Dashboard.open(browser, relay.url, watch, label);
+    const laptop = await Dashboard.open(suite.browser, suite.relay.url, suite.watch, label);
     await laptop.page.getByLabel('Name for this browser').fill('Office laptop');
     await laptop.page.getByRole('button', { name: 'Show a QR code' }).click();
     const image = laptop.page.getByRole('img', { name: /QR code for logging in/ });
@@ -54,7 +39,7 @@ describe.skipIf(missing !== null && !mustRun)('dashboard: QR login approved from
 
     await phone.page.getByRole('button', { name: 'Approve' }).click();
     await textOf(phone.page.locator('#approve-status'), /Approved/);
-    expect(phone.page.url()).toBe(`${relay.url}/`);
+    expect(phone.page.url()).toBe(`${suite.relay.url}/`);
     await laptop.expectSignedIn();
     await textOf(laptop.page.locator('#grant-list li', { hasText: 'This browser' }), /Office laptop.*logged in by QR/s);
 
@@ -76,6 +61,6 @@ describe.skipIf(missing !== null && !mustRun)('dashboard: QR login approved from
   });
 
   it('logged no console errors', () => {
-    expect(watch.problems).toEqual([]);
+    expect(suite.watch.problems).toEqual([]);
   });
 });

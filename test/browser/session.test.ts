@@ -1,11 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.ts';
-import { getJson, startRelay, type TestRelay } from '../helpers/relay.ts';
-import { browserUnavailable, ConsoleWatch, launchChromium, mustRun } from './harness.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { getJson } from '../helpers/relay.ts';
 import { Dashboard, eventually, Kiosk, textOf } from './pages.ts';
-
-const missing = browserUnavailable();
+import { describeInBrowser } from './suite.ts';
 
 interface StoredSession {
   token: string;
@@ -16,34 +12,23 @@ interface StoredSession {
 const stored = (dash: Dashboard) =>
   dash.page.evaluate(() => JSON.parse(localStorage.getItem('home-relay.session') ?? 'null') as StoredSession | null);
 
-describe.skipIf(missing !== null && !mustRun)('dashboard session: refresh, reconnect, sign out', () => {
-  let relay: TestRelay;
-  let browser: Browser;
+// Access tokens that expire within the test: the dashboard must refresh (and rotate) on its own.
+describeInBrowser('dashboard session: refresh, reconnect, sign out', { env: { ACCESS_TOKEN_TTL: '4s' } }, (suite) => {
   let kiosk: Kiosk;
-  const watch = new ConsoleWatch();
 
   beforeAll(async () => {
-    if (missing) throw new Error(`browser tests must run under CI: ${missing}`);
-    // Access tokens that expire within the test: the dashboard must refresh (and rotate) on its own.
-    relay = await startRelay({ clock: systemClock, env: { ACCESS_TOKEN_TTL: '4s' } });
-    browser = await launchChromium();
-    kiosk = await Kiosk.open(browser, relay.url, watch);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await relay?.close();
+    kiosk = await Kiosk.open(suite.browser, suite.relay.url, suite.watch);
   });
 
   it('refreshes the access token before it expires and stores the rotated refresh token', async () => {
-    const dash = await Dashboard.paired(browser, relay.url, watch, kiosk, 'Night tablet');
+    const dash = await Dashboard.paired(suite.browser, suite.relay.url, suite.watch, kiosk, 'Night tablet');
     const first = await stored(dash);
     if (!first) throw new Error('no session stored');
     // A fifth of the 4 s lifetime before expiry, the page trades its refresh token for a new pair.
     await eventually(async () => (await stored(dash))?.refreshToken ?? null, (token) => token !== first.refreshToken, 8000);
     // Past the first token's expiry: the old token is dead, the page is still signed in and live.
     await new Promise((resolve) => setTimeout(resolve, 4500));
-    expect((await getJson(`${relay.url}/api/v1/me`, first.token)).status).toBe(401);
+    expect((await getJson(`${suite.relay.url}/api/v1/me`, first.token)).status).toBe(401);
     const now = await stored(dash);
     expect(now?.grantId).toBe(first.grantId);
     await textOf(dash.page.locator('#live-status'), /^Live$/);
@@ -54,7 +39,7 @@ describe.skipIf(missing !== null && !mustRun)('dashboard session: refresh, recon
   });
 
   it('signs out: revokes its own grant and forgets the tokens', async () => {
-    const dash = await Dashboard.paired(browser, relay.url, watch, kiosk, 'Guest phone');
+    const dash = await Dashboard.paired(suite.browser, suite.relay.url, suite.watch, kiosk, 'Guest phone');
     await kiosk.grant('Guest phone').waitFor();
     await dash.page.getByRole('button', { name: 'Sign out' }).click();
     await dash.expectSignedOut(/You signed out/);
@@ -63,12 +48,12 @@ describe.skipIf(missing !== null && !mustRun)('dashboard session: refresh, recon
   });
 
   it('the kiosk reconnects by itself when the relay drops it', async () => {
-    relay.server.io.of('/kiosk').disconnectSockets();
+    suite.relay.server.io.of('/kiosk').disconnectSockets();
     await textOf(kiosk.status, /^Reconnecting…$/);
     await textOf(kiosk.status, /^Connected$/);
   });
 
   it('logged no console errors', () => {
-    expect(watch.problems).toEqual([]);
+    expect(suite.watch.problems).toEqual([]);
   });
 });
