@@ -1,31 +1,17 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { type Cluster, startCluster } from './helpers/cluster.ts';
+import { afterEach, expect, it } from 'vitest';
+import { useClusters } from './helpers/cluster.ts';
 import { command, connectDevice, eventually } from './helpers/devices.ts';
 import { type MainProcess, startMain, stopAll } from './helpers/main-process.ts';
-import { type RedisServer, redisServerBinary, startRedisServer } from './helpers/redis.ts';
-import { closeSockets, connectDashboard, connectKiosk, emitAck, getJson, HUB_KEY, JWT_SECRET, nextEvent, pair, type TestRelay } from './helpers/relay.ts';
+import { redisServerBinary } from './helpers/redis.ts';
+import { connectDashboard, connectKiosk, emitAck, getJson, HUB_KEY, JWT_SECRET, nextEvent, pair, type TestRelay } from './helpers/relay.ts';
 import { describeWith } from './helpers/requires.ts';
 
 describeWith('devices across instances on one Redis', redisServerBinary(), 'redis-server', (binary) => {
-  let redis: RedisServer;
-  let cluster: Cluster | undefined;
+  const clusters = useClusters(binary);
+  const start = clusters.three;
   const processes: MainProcess[] = [];
-  const start = async (env: Record<string, string> = {}) => {
-    cluster = await startCluster(redis.url, 3, { env });
-    return [cluster.at(0), cluster.at(1), cluster.at(2)] as const;
-  };
-
-  beforeAll(async () => {
-    redis = await startRedisServer(binary);
-  });
   afterEach(async () => {
-    closeSockets();
     await stopAll(processes.splice(0));
-    await cluster?.close();
-    cluster = undefined;
-  });
-  afterAll(async () => {
-    await redis?.kill();
   });
 
   it('runs a command on the device on B sent by REST to A and by socket from C, and shows the new state everywhere', async () => {
@@ -85,7 +71,7 @@ describeWith('devices across instances on one Redis', redisServerBinary(), 'redi
   it('marks the devices of an instance that dies offline on the others within seconds, and ends commands waiting on them', async () => {
     const [a, , c] = await start({ DEVICE_COMMAND_TIMEOUT: '30s' });
     // B is a real process, so it can die the hard way: no disconnect handler runs, no goodbye.
-    const b = await startMain({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: cluster!.keyPrefix, JWT_SECRET, HUB_KEY });
+    const b = await startMain({ REDIS_URL: clusters.redis.url, REDIS_KEY_PREFIX: clusters.current.keyPrefix, JWT_SECRET, HUB_KEY });
     processes.push(b);
     // Devices connect to B; registration is checked through A's store (the same Redis).
     const viaB: TestRelay = { ...a, url: b.url };

@@ -1,32 +1,20 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { type Cluster, startCluster } from './helpers/cluster.ts';
+import { afterEach, expect, it } from 'vitest';
+import { useClusters } from './helpers/cluster.ts';
 import { bearer, createSession, sessionUrl } from './helpers/qr.ts';
-import { type RedisServer, redisServerBinary, startRedisServer } from './helpers/redis.ts';
-import { closeSockets, connectKiosk, getJson, pair, postJson } from './helpers/relay.ts';
+import { redisServerBinary } from './helpers/redis.ts';
+import { connectKiosk, getJson, pair, postJson } from './helpers/relay.ts';
 import { describeWith } from './helpers/requires.ts';
 import { openSse, type SseClient } from './helpers/sse.ts';
 
 describeWith('QR login across instances on one Redis', redisServerBinary(), 'redis-server', (binary) => {
-  let redis: RedisServer;
-  let cluster: Cluster | undefined;
+  const clusters = useClusters(binary);
   const streams: SseClient[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedisServer(binary);
-  });
-  afterEach(async () => {
-    for (const s of streams.splice(0)) s.close();
-    closeSockets();
-    await cluster?.close();
-    cluster = undefined;
-  });
-  afterAll(async () => {
-    await redis?.kill();
+  afterEach(() => {
+    for (const stream of streams.splice(0)) stream.close();
   });
 
   it('streams a session from A that a phone paired on C scans and approves on B', async () => {
-    cluster = await startCluster(redis.url, 3);
-    const [a, b, c] = [cluster.at(0), cluster.at(1), cluster.at(2)];
+    const [a, b, c] = await clusters.three();
     const phone = await pair(c, { kiosk: await connectKiosk(b) });
     const session = await createSession(b);
     const stream = await openSse(sessionUrl(a, session.sessionId, '/events'));
@@ -44,7 +32,7 @@ describeWith('QR login across instances on one Redis', redisServerBinary(), 'red
   });
 
   it('delivers an approval made before the stream was opened, on another instance', async () => {
-    cluster = await startCluster(redis.url, 2);
+    const cluster = await clusters.start(2);
     const [a, b] = [cluster.at(0), cluster.at(1)];
     const phone = await pair(a, { kiosk: await connectKiosk(a) });
     const session = await createSession(a);

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { type Cluster, startCluster } from './helpers/cluster.ts';
-import { type RedisServer, redisServerBinary, startRedisServer } from './helpers/redis.ts';
-import { closeSockets, connectDashboard, connectKiosk, getJson, nextEvent, postJson, type TestRelay } from './helpers/relay.ts';
+import { expect, it } from 'vitest';
+import { useClusters } from './helpers/cluster.ts';
+import { redisServerBinary } from './helpers/redis.ts';
+import { connectDashboard, connectKiosk, getJson, nextEvent, postJson, type TestRelay } from './helpers/relay.ts';
 import { describeWith } from './helpers/requires.ts';
 
 type Kiosk = Awaited<ReturnType<typeof connectKiosk>>;
@@ -17,24 +17,8 @@ async function codeOnKiosk(via: TestRelay, kiosk: Kiosk): Promise<string> {
 const wrongFor = (code: string) => (code === '999999' ? '999998' : '999999');
 
 describeWith('three instances on one Redis', redisServerBinary(), 'redis-server', (binary) => {
-  let redis: RedisServer;
-  let cluster: Cluster | undefined;
-  const start = async (env: Record<string, string> = {}) => {
-    cluster = await startCluster(redis.url, 3, { env });
-    return [cluster.at(0), cluster.at(1), cluster.at(2)] as const;
-  };
-
-  beforeAll(async () => {
-    redis = await startRedisServer(binary);
-  });
-  afterEach(async () => {
-    closeSockets();
-    await cluster?.close();
-    cluster = undefined;
-  });
-  afterAll(async () => {
-    await redis?.kill();
-  });
+  const clusters = useClusters(binary);
+  const start = clusters.three;
 
   it('shows a code requested via B on the kiosk on A, and C accepts it', async () => {
     const [a, b, c] = await start();
@@ -148,7 +132,7 @@ describeWith('three instances on one Redis', redisServerBinary(), 'redis-server'
   it('stops waiting for an instance that is gone', async () => {
     const [a, b] = await start();
     await connectKiosk(b);
-    await cluster!.at(2).close(); // C leaves (its Redis subscriptions with it)
+    await clusters.current.at(2).close(); // C leaves (its Redis subscriptions with it)
     const started = Date.now();
     const res = await postJson(`${a.url}/api/v1/pairing/code`, {});
     expect(res.status).toBe(202);

@@ -1,6 +1,7 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
-import { type RedisRelay, startRedisRelay } from './redis.ts';
-import type { StartOptions } from './relay.ts';
+import { type RedisRelay, type RedisServer, startRedisRelay, startRedisServer } from './redis.ts';
+import { closeSockets, type StartOptions } from './relay.ts';
 
 export interface Cluster {
   readonly instances: RedisRelay[];
@@ -43,4 +44,51 @@ export async function startCluster(redisUrl: string, size: number, options: Star
       await Promise.allSettled(instances.map((r) => r.close()));
     },
   };
+}
+
+export interface Clusters {
+  /** The describe block's private redis-server. */
+  readonly redis: RedisServer;
+  /** The cluster the current test started (throws when none). */
+  readonly current: Cluster;
+  /** Starts `size` instances for this test; closed (with every test socket) after it. */
+  start(size: number, env?: Record<string, string>): Promise<Cluster>;
+  /** Three instances A, B, C. */
+  three(env?: Record<string, string>): Promise<readonly [RedisRelay, RedisRelay, RedisRelay]>;
+}
+
+/** For a describe block: a private redis-server for the block, and clusters on it, one per test. */
+export function useClusters(redisBinary: string): Clusters {
+  let redis: RedisServer | undefined;
+  let cluster: Cluster | undefined;
+  beforeAll(async () => {
+    redis = await startRedisServer(redisBinary);
+  });
+  afterEach(async () => {
+    closeSockets();
+    await cluster?.close();
+    cluster = undefined;
+  });
+  afterAll(async () => {
+    await redis?.kill();
+  });
+  const clusters: Clusters = {
+    get redis() {
+      if (!redis) throw new Error('useClusters: redis-server not started yet');
+      return redis;
+    },
+    get current() {
+      if (!cluster) throw new Error('useClusters: no cluster started in this test');
+      return cluster;
+    },
+    async start(size, env = {}) {
+      cluster = await startCluster(clusters.redis.url, size, { env });
+      return cluster;
+    },
+    async three(env = {}) {
+      const started = await clusters.start(3, env);
+      return [started.at(0), started.at(1), started.at(2)] as const;
+    },
+  };
+  return clusters;
 }
