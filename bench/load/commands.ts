@@ -3,6 +3,7 @@ import type { SequentialSample } from '../lib/stats.ts';
 import { dialects, pairOnce } from './dialects.ts';
 import { expectStatus, HttpClient } from './http.ts';
 import type { LoadContext } from './protocol.ts';
+import { timeSequential } from './sequential.ts';
 import { connectSocket } from './sockets.ts';
 
 export interface CommandParams {
@@ -32,18 +33,7 @@ export async function commandClient(raw: unknown, ctx: LoadContext): Promise<Seq
     const headers = { authorization: `Bearer ${token}` };
     const path = dialect.commandPath(DEVICE_ID);
     const once = async () => expectStatus(await http.send('POST', path, { body: { action: 'toggle' }, headers }), 200, 'command');
-    const warmupEnd = performance.now() + warmupMs;
-    while (performance.now() < warmupEnd) await once();
-    ctx.phase('measuring');
-    const latencies: number[] = [];
-    const started = performance.now();
-    const end = started + durationMs;
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      await once();
-      latencies.push(performance.now() - t0);
-    }
-    return { latencies, windowMs: performance.now() - started, count: latencies.length };
+    return await timeSequential(once, ctx, warmupMs, durationMs);
   } finally {
     device.close();
     kiosk.close();

@@ -3,6 +3,7 @@ import type { SequentialSample } from '../lib/stats.ts';
 import { dialects, pairOnce } from './dialects.ts';
 import { HttpClient } from './http.ts';
 import type { LoadContext } from './protocol.ts';
+import { timeSequential } from './sequential.ts';
 import { connectSocket } from './sockets.ts';
 
 export interface PairingParams {
@@ -18,18 +19,7 @@ export async function pairingClient(raw: unknown, ctx: LoadContext): Promise<Seq
   const http = new HttpClient(target.url);
   const kiosk = await connectSocket(dialect.kiosk(target));
   try {
-    const warmupEnd = performance.now() + warmupMs;
-    while (performance.now() < warmupEnd) await pairOnce(dialect, http, kiosk);
-    ctx.phase('measuring');
-    const latencies: number[] = [];
-    const started = performance.now();
-    const end = started + durationMs;
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      await pairOnce(dialect, http, kiosk);
-      latencies.push(performance.now() - t0);
-    }
-    return { latencies, windowMs: performance.now() - started, count: latencies.length };
+    return await timeSequential(() => pairOnce(dialect, http, kiosk), ctx, warmupMs, durationMs);
   } finally {
     kiosk.close();
     http.close();
