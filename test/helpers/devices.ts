@@ -24,6 +24,8 @@ export interface FakeDeviceOptions {
   state?: Record<string, unknown>;
   serial?: string;
   hubKey?: string;
+  /** The device's own key (enrolled): sent instead of the hub key. */
+  deviceKey?: string;
   /** What to answer; `null` never answers (a hung device). Default: on/off like a light. */
   onCommand?: (command: Command) => Reply | null | Promise<Reply | null>;
 }
@@ -33,7 +35,7 @@ const lightLike = (command: Command): Reply =>
 
 export const deviceAuth = (o: FakeDeviceOptions = {}) => ({
   serial: o.serial ?? 'home-1',
-  hubKey: o.hubKey ?? HUB_KEY,
+  ...(o.deviceKey ? { deviceKey: o.deviceKey } : { hubKey: o.hubKey ?? HUB_KEY }),
   deviceId: o.deviceId ?? 'lamp-1',
   name: o.name ?? 'Desk lamp',
   type: o.type ?? 'light',
