@@ -2,14 +2,22 @@ import type { Clock } from '../clock.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import type {
+  DeviceAuthMode,
+  DeviceKeyRecord,
   GrantRecord,
+  HomeChange,
   HomeRecord,
+  NewHome,
   RefreshConsumeResult,
   RefreshTokenRecord,
   KeyValueStore,
   Store,
+  Unsubscribe,
   UpdateOutcome,
 } from './types.ts';
+
+/** The channel home changes travel on (LocalPubSub here, Redis pub/sub there). */
+export const HOME_CHANGES_CHANNEL = 'homes:changed';
 
 interface Entry {
   value: unknown;
@@ -24,6 +32,7 @@ export class MemoryStore extends LocalPubSub implements Store {
   private readonly grants = new Map<string, GrantRecord>();
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   private readonly entries = new Map<string, Entry>();
+  private readonly deviceKeys = new Map<string, DeviceKeyRecord>();
   private sweepCounter = 0;
 
   constructor(private readonly clock: Clock) {
@@ -37,12 +46,45 @@ export class MemoryStore extends LocalPubSub implements Store {
   async listHomes() {
     return [...this.homes.values()].map((h) => ({ ...h })).sort((a, b) => a.serial.localeCompare(b.serial));
   }
-  async upsertHome(home: HomeRecord) {
+  async upsertHome(home: NewHome) {
     const existing = this.homes.get(home.serial);
-    this.homes.set(home.serial, existing ? { ...existing, hubKeyHash: home.hubKeyHash } : { ...home });
+    this.homes.set(home.serial, existing ? { ...existing, hubKeyHash: home.hubKeyHash } : withHomeDefaults(home));
   }
   async removeHome(serial: string) {
     return this.homes.delete(serial);
+  }
+  async setHomeDeviceAuth(serial: string, mode: DeviceAuthMode) {
+    const home = this.homes.get(serial);
+    if (!home) return false;
+    home.deviceAuth = mode;
+    return true;
+  }
+
+  async putDeviceKey(record: DeviceKeyRecord) {
+    this.deviceKeys.set(deviceKeyId(record.serial, record.deviceId), { ...record });
+  }
+  async getDeviceKey(serial: string, deviceId: string) {
+    const record = this.deviceKeys.get(deviceKeyId(serial, deviceId));
+    return record ? { ...record } : null;
+  }
+  async deleteDeviceKey(serial: string, deviceId: string) {
+    return this.deviceKeys.delete(deviceKeyId(serial, deviceId));
+  }
+  async deleteDeviceKeys(serial: string) {
+    let n = 0;
+    for (const [id, record] of this.deviceKeys) if (record.serial === serial && this.deviceKeys.delete(id)) n++;
+    return n;
+  }
+
+  async keysWithPrefix(prefix: string) {
+    return [...this.entries.keys()].filter((key) => key.startsWith(prefix) && this.live(key) !== undefined);
+  }
+
+  async announceHomeChange(change: HomeChange) {
+    await this.publish(HOME_CHANGES_CHANNEL, JSON.stringify(change));
+  }
+  watchHomeChanges(handler: (change: HomeChange) => void): Promise<Unsubscribe> {
+    return this.subscribe(HOME_CHANGES_CHANNEL, (message) => handler(JSON.parse(message) as HomeChange));
   }
 
   async createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
@@ -134,4 +176,11 @@ export class MemoryStore extends LocalPubSub implements Store {
     const now = this.clock.now();
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
   }
+}
+
+const deviceKeyId = (serial: string, deviceId: string) => `${serial}\u0000${deviceId}`;
+
+/** A new home record with the fields an older caller may leave out. */
+export function withHomeDefaults(home: NewHome): HomeRecord {
+  return { ...home, generation: home.generation ?? '', deviceAuth: home.deviceAuth ?? 'hub-key' };
 }

@@ -3,10 +3,15 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { closeRedis, connectRedis, type RedisClient, redactUrl, translateRedisError } from './redis-connection.ts';
 import { encodeEntry, gcTtlMs, GC_GRACE_MS, liveEntry } from './redis-entry.ts';
+import { HOME_CHANGES_CHANNEL, RedisLifecycle } from './redis-lifecycle.ts';
 import { runScript, scripts } from './redis-scripts.ts';
 import type {
+  DeviceAuthMode,
+  DeviceKeyRecord,
   GrantRecord,
+  HomeChange,
   HomeRecord,
+  NewHome,
   RefreshConsumeResult,
   KeyValueStore,
   RefreshTokenRecord,
@@ -38,6 +43,7 @@ export class RedisStore implements Store {
   /** Every instance must see the same pairing code, so nothing here is instance-local. */
   readonly ephemeral: KeyValueStore = this;
   private readonly prefix: string;
+  private readonly lifecycle: RedisLifecycle;
 
   private constructor(
     private readonly client: RedisClient,
@@ -46,6 +52,7 @@ export class RedisStore implements Store {
     keyPrefix: string,
   ) {
     this.prefix = keyPrefix;
+    this.lifecycle = new RedisLifecycle(client, (...parts) => this.key(...parts));
   }
 
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -73,14 +80,16 @@ export class RedisStore implements Store {
       return homes.filter((h): h is HomeRecord => h !== null);
     });
   }
-  upsertHome(home: HomeRecord) {
+  upsertHome(home: NewHome) {
     const key = this.key('home', home.serial);
     return this.guard(async () => {
-      // createdAt and serial only on creation; the key hash always.
+      // createdAt, serial, generation and device auth only on creation; the key hash always.
       await this.client
         .multi()
         .hSetNX(key, 'serial', home.serial)
         .hSetNX(key, 'createdAt', home.createdAt)
+        .hSetNX(key, 'generation', home.generation ?? '')
+        .hSetNX(key, 'deviceAuth', home.deviceAuth ?? 'hub-key')
         .hSet(key, 'hubKeyHash', home.hubKeyHash)
         .sAdd(this.key('homes'), home.serial)
         .exec();
@@ -91,6 +100,34 @@ export class RedisStore implements Store {
       const [deleted] = await this.client.multi().del(this.key('home', serial)).sRem(this.key('homes'), serial).exec();
       return Number(deleted) > 0;
     });
+  }
+
+  setHomeDeviceAuth(serial: string, mode: DeviceAuthMode) {
+    return this.guard(() => this.lifecycle.setDeviceAuth(serial, mode));
+  }
+
+  // --- device keys and home changes --------------------------------------------------------
+
+  putDeviceKey(record: DeviceKeyRecord) {
+    return this.guard(() => this.lifecycle.putDeviceKey(record));
+  }
+  getDeviceKey(serial: string, deviceId: string) {
+    return this.guard(() => this.lifecycle.getDeviceKey(serial, deviceId));
+  }
+  deleteDeviceKey(serial: string, deviceId: string) {
+    return this.guard(() => this.lifecycle.deleteDeviceKey(serial, deviceId));
+  }
+  deleteDeviceKeys(serial: string) {
+    return this.guard(() => this.lifecycle.deleteDeviceKeys(serial));
+  }
+  keysWithPrefix(prefix: string) {
+    return this.guard(() => this.lifecycle.kvKeysWithPrefix(prefix));
+  }
+  announceHomeChange(change: HomeChange) {
+    return this.publish(HOME_CHANGES_CHANNEL, JSON.stringify(change));
+  }
+  watchHomeChanges(handler: (change: HomeChange) => void) {
+    return this.subscribe(HOME_CHANGES_CHANNEL, (message) => handler(JSON.parse(message) as HomeChange));
   }
 
   // --- grants ------------------------------------------------------------------------------
@@ -268,7 +305,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function toHome(h: Record<string, string>): HomeRecord | null {
   if (!h.serial || !h.hubKeyHash || !h.createdAt) return null;
-  return { serial: h.serial, hubKeyHash: h.hubKeyHash, createdAt: h.createdAt };
+  return {
+    serial: h.serial,
+    hubKeyHash: h.hubKeyHash,
+    createdAt: h.createdAt,
+    generation: h.generation ?? '',
+    deviceAuth: h.deviceAuth === 'keys' ? 'keys' : 'hub-key',
+  };
 }
 
 function toGrant(h: Record<string, string>): GrantRecord | null {
@@ -282,5 +325,6 @@ function toGrant(h: Record<string, string>): GrantRecord | null {
     lastUsedAt: h.lastUsedAt ?? '',
     ip: h.ip ?? '',
     revokedAt: h.revokedAt ?? null,
+    ...(h.generation !== undefined ? { generation: h.generation } : {}),
   };
 }

@@ -2,14 +2,20 @@ import Database from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
-import { MemoryStore } from './memory.ts';
+import { MemoryStore, withHomeDefaults } from './memory.ts';
+import { SqliteLifecycle } from './sqlite-lifecycle.ts';
 import type {
+  DeviceAuthMode,
+  DeviceKeyRecord,
   GrantRecord,
+  HomeChange,
   HomeRecord,
+  NewHome,
   RefreshConsumeResult,
   RefreshTokenRecord,
   KeyValueStore,
   Store,
+  Unsubscribe,
   UpdateOutcome,
 } from './types.ts';
 
@@ -54,7 +60,24 @@ interface GrantRow {
   last_used_at: string;
   ip: string;
   revoked_at: string | null;
+  generation: string | null;
 }
+
+interface HomeRow {
+  serial: string;
+  hub_key_hash: string;
+  created_at: string;
+  generation: string;
+  device_auth: string;
+}
+
+const toHome = (r: HomeRow): HomeRecord => ({
+  serial: r.serial,
+  hubKeyHash: r.hub_key_hash,
+  createdAt: r.created_at,
+  generation: r.generation,
+  deviceAuth: r.device_auth === 'keys' ? 'keys' : 'hub-key',
+});
 
 const toGrant = (r: GrantRow): GrantRecord => ({
   id: r.id,
@@ -65,6 +88,7 @@ const toGrant = (r: GrantRow): GrantRecord => ({
   lastUsedAt: r.last_used_at,
   ip: r.ip,
   revokedAt: r.revoked_at,
+  ...(r.generation !== null ? { generation: r.generation } : {}),
 });
 
 /**
@@ -78,6 +102,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   private readonly db: Database.Database;
   private readonly q;
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly lifecycle: SqliteLifecycle;
 
   constructor(
     file: string,
@@ -90,18 +115,21 @@ export class SqliteStore extends LocalPubSub implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(schema);
+    this.lifecycle = new SqliteLifecycle(this.db);
     const db = this.db;
     this.q = {
-      getHome: db.prepare('SELECT serial, hub_key_hash, created_at FROM homes WHERE serial = ?'),
-      listHomes: db.prepare('SELECT serial, hub_key_hash, created_at FROM homes ORDER BY serial'),
+      getHome: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes WHERE serial = ?'),
+      listHomes: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes ORDER BY serial'),
       upsertHome: db.prepare(
-        `INSERT INTO homes (serial, hub_key_hash, created_at) VALUES (@serial, @hubKeyHash, @createdAt)
+        `INSERT INTO homes (serial, hub_key_hash, created_at, generation, device_auth) VALUES (@serial, @hubKeyHash, @createdAt, @generation, @deviceAuth)
          ON CONFLICT(serial) DO UPDATE SET hub_key_hash = excluded.hub_key_hash`,
       ),
       removeHome: db.prepare('DELETE FROM homes WHERE serial = ?'),
+      setDeviceAuth: db.prepare('UPDATE homes SET device_auth = ? WHERE serial = ?'),
+      kvKeysFrom: db.prepare('SELECT key FROM kv WHERE key >= ? AND expires_at > ? ORDER BY key'),
       insertGrant: db.prepare(
-        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at)
-         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt)`,
+        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation)
+         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation)`,
       ),
       getGrant: db.prepare('SELECT * FROM grants WHERE id = ?'),
       listGrants: db.prepare('SELECT * FROM grants WHERE serial = ? AND revoked_at IS NULL ORDER BY created_at'),
@@ -124,24 +152,56 @@ export class SqliteStore extends LocalPubSub implements Store {
   }
 
   async getHome(serial: string) {
-    const row = this.q.getHome.get(serial) as { serial: string; hub_key_hash: string; created_at: string } | undefined;
-    return row ? { serial: row.serial, hubKeyHash: row.hub_key_hash, createdAt: row.created_at } : null;
+    const row = this.q.getHome.get(serial) as HomeRow | undefined;
+    return row ? toHome(row) : null;
   }
   async listHomes() {
-    const rows = this.q.listHomes.all() as { serial: string; hub_key_hash: string; created_at: string }[];
-    return rows.map((r) => ({ serial: r.serial, hubKeyHash: r.hub_key_hash, createdAt: r.created_at }));
+    return (this.q.listHomes.all() as HomeRow[]).map(toHome);
   }
-  async upsertHome(home: HomeRecord) {
-    this.q.upsertHome.run(home);
+  async upsertHome(home: NewHome) {
+    this.q.upsertHome.run(withHomeDefaults(home));
   }
   async removeHome(serial: string) {
     return this.q.removeHome.run(serial).changes > 0;
+  }
+  async setHomeDeviceAuth(serial: string, mode: DeviceAuthMode) {
+    return this.q.setDeviceAuth.run(mode, serial).changes > 0;
+  }
+
+  async putDeviceKey(record: DeviceKeyRecord) {
+    this.lifecycle.putDeviceKey(record);
+  }
+  async getDeviceKey(serial: string, deviceId: string) {
+    return this.lifecycle.getDeviceKey(serial, deviceId);
+  }
+  async deleteDeviceKey(serial: string, deviceId: string) {
+    return this.lifecycle.deleteDeviceKey(serial, deviceId);
+  }
+  async deleteDeviceKeys(serial: string) {
+    return this.lifecycle.deleteDeviceKeys(serial);
+  }
+
+  async keysWithPrefix(prefix: string) {
+    // A range scan on the primary key; the loop stops at the first key past the prefix.
+    const keys: string[] = [];
+    for (const row of this.q.kvKeysFrom.iterate(prefix, this.clock.now()) as Iterable<{ key: string }>) {
+      if (!row.key.startsWith(prefix)) break;
+      keys.push(row.key);
+    }
+    return keys;
+  }
+
+  async announceHomeChange(change: HomeChange) {
+    this.lifecycle.announce(change, this.clock.now());
+  }
+  async watchHomeChanges(handler: (change: HomeChange) => void): Promise<Unsubscribe> {
+    return this.lifecycle.watch(handler);
   }
 
   async createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
     // One commit for both: a grant never exists without its first refresh token, and pairing pays one write.
     this.db.transaction(() => {
-      this.q.insertGrant.run(grant);
+      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null });
       if (firstRefreshToken) this.insertRefresh(firstRefreshToken);
     })();
   }
@@ -225,6 +285,7 @@ export class SqliteStore extends LocalPubSub implements Store {
 
   async close() {
     clearInterval(this.sweepTimer);
+    this.lifecycle.stop();
     if (!this.db.open) return;
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
@@ -234,5 +295,6 @@ export class SqliteStore extends LocalPubSub implements Store {
     const now = this.clock.now();
     this.q.kvSweep.run(now);
     this.q.refreshSweep.run(now);
+    this.lifecycle.sweep(now);
   }
 }

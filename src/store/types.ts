@@ -11,6 +11,36 @@ export interface HomeRecord {
   /** sha256 of the hub key, hex. The key itself is never stored. */
   hubKeyHash: string;
   createdAt: string;
+  /**
+   * Random id given when the home is created ("" for homes older than generations). Tokens carry
+   * it, so removing a home and adding its serial again leaves no old token working.
+   */
+  generation: string;
+  /** `keys`: the hub key no longer opens `/device`; each device needs its own key. */
+  deviceAuth: DeviceAuthMode;
+}
+
+export type DeviceAuthMode = 'hub-key' | 'keys';
+
+/** What `upsertHome` takes: generation and device auth are set on creation and kept after. */
+export type NewHome = Omit<HomeRecord, 'generation' | 'deviceAuth'> & Partial<Pick<HomeRecord, 'generation' | 'deviceAuth'>>;
+
+/** A device's own key, bound to one deviceId of one home. */
+export interface DeviceKeyRecord {
+  serial: string;
+  deviceId: string;
+  /** sha256 of the key, hex; the key is shown once when issued. */
+  keyHash: string;
+  createdAt: string;
+}
+
+/**
+ * A change to a home that live sockets must follow (their credential may have died). Seen by
+ * every relay process sharing the store, including when the CLI, another process, made it.
+ */
+export interface HomeChange {
+  serial: string;
+  kind: 'rotated' | 'removed' | 'device-auth' | 'device-key';
 }
 
 export type GrantMethod = 'code' | 'qr';
@@ -24,6 +54,8 @@ export interface GrantRecord {
   lastUsedAt: string;
   ip: string;
   revokedAt: string | null;
+  /** The home's generation when the grant was made (absent: before generations existed). */
+  generation?: string;
 }
 
 export interface RefreshTokenRecord {
@@ -80,8 +112,25 @@ export interface Store extends KeyValueStore, PubSub {
   getHome(serial: string): Promise<HomeRecord | null>;
   listHomes(): Promise<HomeRecord[]>;
   /** Creates the home or replaces its hub key hash. */
-  upsertHome(home: HomeRecord): Promise<void>;
+  upsertHome(home: NewHome): Promise<void>;
   removeHome(serial: string): Promise<boolean>;
+  /** false when there is no such home. */
+  setHomeDeviceAuth(serial: string, mode: DeviceAuthMode): Promise<boolean>;
+
+  /** Stores (or replaces) the key of one device. */
+  putDeviceKey(record: DeviceKeyRecord): Promise<void>;
+  getDeviceKey(serial: string, deviceId: string): Promise<DeviceKeyRecord | null>;
+  deleteDeviceKey(serial: string, deviceId: string): Promise<boolean>;
+  /** Every device key of a home (a removed home); returns how many. */
+  deleteDeviceKeys(serial: string): Promise<number>;
+
+  /** Key/value keys starting with `prefix` (a removed home's records; not for hot paths). Redis may include entries past expiry not yet collected. */
+  keysWithPrefix(prefix: string): Promise<string[]>;
+
+  /** Tells every process sharing this store (other instances, a server when the CLI runs) that a home changed. */
+  announceHomeChange(change: HomeChange): Promise<void>;
+  /** Calls `handler` for changes announced anywhere, this process included. */
+  watchHomeChanges(handler: (change: HomeChange) => void): Promise<Unsubscribe>;
 
   /** Stores a new grant, and with it its first refresh token in the same atomic write. */
   createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord): Promise<void>;

@@ -40,7 +40,7 @@ export function storeContract(factory: StoreFactory): void {
       await store.upsertHome({ serial: 'h', hubKeyHash: 'aa', createdAt: '2026-01-01T00:00:00.000Z' });
       await store.upsertHome({ serial: 'b', hubKeyHash: 'bb', createdAt: '2026-01-02T00:00:00.000Z' });
       await store.upsertHome({ serial: 'h', hubKeyHash: 'cc', createdAt: '2030-01-01T00:00:00.000Z' });
-      expect(await store.getHome('h')).toEqual({ serial: 'h', hubKeyHash: 'cc', createdAt: '2026-01-01T00:00:00.000Z' });
+      expect(await store.getHome('h')).toEqual({ serial: 'h', hubKeyHash: 'cc', createdAt: '2026-01-01T00:00:00.000Z', generation: '', deviceAuth: 'hub-key' });
       expect((await store.listHomes()).map((h) => h.serial)).toEqual(['b', 'h']);
       expect(await store.removeHome('h')).toBe(true);
       expect(await store.removeHome('h')).toBe(false);
@@ -162,6 +162,50 @@ export function storeContract(factory: StoreFactory): void {
       await space.set('gone', 1, clock.now() + 1000);
       clock.advance(1000);
       expect(await space.get('gone')).toBeNull();
+    });
+
+    it('keeps a home generation and device auth across key changes; device auth only for existing homes', async () => {
+      await store.upsertHome({ serial: 'h', hubKeyHash: 'aa', createdAt: '2026-01-01T00:00:00.000Z', generation: 'gen-1' });
+      await store.upsertHome({ serial: 'h', hubKeyHash: 'bb', createdAt: '2026-01-01T00:00:00.000Z', generation: 'gen-2' });
+      expect(await store.setHomeDeviceAuth('h', 'keys')).toBe(true);
+      expect(await store.setHomeDeviceAuth('missing', 'keys')).toBe(false);
+      expect(await store.getHome('missing')).toBeNull();
+      expect(await store.getHome('h')).toMatchObject({ hubKeyHash: 'bb', generation: 'gen-1', deviceAuth: 'keys' });
+      await store.createGrant(grant({ id: 'with-gen', generation: 'gen-1' }));
+      expect((await store.getGrant('with-gen'))?.generation).toBe('gen-1');
+      expect((await store.getGrant('g1'))?.generation).toBeUndefined();
+    });
+
+    it('stores device keys per home and device, replaces, deletes one or a whole home', async () => {
+      const key = (serial: string, deviceId: string, keyHash: string) => ({ serial, deviceId, keyHash, createdAt: '2026-01-01T00:00:00.000Z' });
+      await store.putDeviceKey(key('h', 'lock', 'aa'));
+      await store.putDeviceKey(key('h', 'lock', 'bb'));
+      await store.putDeviceKey(key('h', 'lamp', 'cc'));
+      await store.putDeviceKey(key('h2', 'lock', 'dd'));
+      expect(await store.getDeviceKey('h', 'lock')).toEqual(key('h', 'lock', 'bb'));
+      expect(await store.getDeviceKey('h', 'nope')).toBeNull();
+      expect(await store.deleteDeviceKey('h', 'lamp')).toBe(true);
+      expect(await store.deleteDeviceKey('h', 'lamp')).toBe(false);
+      expect(await store.deleteDeviceKeys('h')).toBe(1);
+      expect(await store.getDeviceKey('h', 'lock')).toBeNull();
+      expect(await store.getDeviceKey('h2', 'lock')).toEqual(key('h2', 'lock', 'dd'));
+    });
+
+    it('lists key/value keys by prefix, nothing of a longer serial', async () => {
+      await store.set('devices:record:h:a', 1, clock.now() + 60_000);
+      await store.set('devices:record:h:b*', 1, clock.now() + 60_000);
+      await store.set('devices:record:h2:a', 1, clock.now() + 60_000);
+      await store.set('devices:recorx', 1, clock.now() + 60_000);
+      expect((await store.keysWithPrefix('devices:record:h:')).sort()).toEqual(['devices:record:h:a', 'devices:record:h:b*']);
+    });
+
+    it('delivers announced home changes to watchers in this process', async () => {
+      const seen: unknown[] = [];
+      const stop = await store.watchHomeChanges((change) => seen.push(change));
+      await store.announceHomeChange({ serial: 'h', kind: 'rotated' });
+      await waitFor(() => seen.length === 1);
+      stop();
+      expect(seen).toEqual([{ serial: 'h', kind: 'rotated' }]);
     });
 
     it('answers ping', async () => {
