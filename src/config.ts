@@ -51,6 +51,7 @@ const schema = z
     RATE_LIMIT_CLAIM_PER_MINUTE: positiveInt(20),
     RATE_LIMIT_REFRESH_PER_MINUTE: positiveInt(60),
     RATE_LIMIT_QR_PER_MINUTE: positiveInt(20),
+    RATE_LIMIT_HANDSHAKE_FAILURES_PER_MINUTE: positiveInt(20),
     DEVICE_COMMAND_TIMEOUT: duration('5s', 's'),
     QR_SESSION_TTL: duration('185', 's'),
     QR_PING_INTERVAL: duration('10', 's'),
@@ -95,6 +96,8 @@ export interface Config {
     readonly claimPerMinute: number;
     readonly refreshPerMinute: number;
     readonly qrPerMinute: number;
+    /** Refused /kiosk and /device handshakes per IP per minute before even right keys are refused. */
+    readonly handshakeFailuresPerMinute: number;
   };
   readonly deviceCommandTimeoutMs: number;
   readonly qrSessionTtlMs: number;
@@ -153,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       claimPerMinute: e.RATE_LIMIT_CLAIM_PER_MINUTE,
       refreshPerMinute: e.RATE_LIMIT_REFRESH_PER_MINUTE,
       qrPerMinute: e.RATE_LIMIT_QR_PER_MINUTE,
+      handshakeFailuresPerMinute: e.RATE_LIMIT_HANDSHAKE_FAILURES_PER_MINUTE,
     }),
     deviceCommandTimeoutMs: e.DEVICE_COMMAND_TIMEOUT,
     qrSessionTtlMs: e.QR_SESSION_TTL,

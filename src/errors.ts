@@ -28,6 +28,7 @@ export const errorCodes = {
   device_timeout: { status: 504, message: 'The device did not answer in time.' },
   // Socket handshake refusals (never HTTP responses).
   invalid_hub_key: { status: 401, message: 'The hub key is wrong.' },
+  invalid_device_key: { status: 401, message: 'The device key is wrong, or this device must use its own key.' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

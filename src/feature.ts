@@ -1,6 +1,7 @@
 import type { Server as SocketServer } from 'socket.io';
 import type { RouteModule } from './app.ts';
-import type { HomeEvents } from './ports.ts';
+import type { Socket } from 'socket.io';
+import type { HomeEvents, RequestOrigin } from './ports.ts';
 import type { DashboardFeature } from './realtime/dashboard-namespace.ts';
 import type { KioskFeature } from './realtime/kiosk-namespace.ts';
 import type { Deps, Services } from './services.ts';
@@ -10,6 +11,8 @@ export interface FeatureContext {
   services: Services;
   events: HomeEvents;
   io: SocketServer;
+  /** A socket's client address and agent, decided by TRUST_PROXY as Express decides `req.ip`. */
+  socketOrigin: (socket: Socket) => RequestOrigin;
 }
 
 /**

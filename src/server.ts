@@ -9,7 +9,7 @@ import { attachDashboard } from './realtime/dashboard-namespace.ts';
 import { SocketHomeEvents } from './realtime/home-events.ts';
 import { attachKiosk } from './realtime/kiosk-namespace.ts';
 import { namespaces } from './realtime/rooms.ts';
-import type { TrustProxy } from './realtime/socket-origin.ts';
+import { socketOrigin, type TrustProxy } from './realtime/socket-origin.ts';
 import { buildServices, type Deps, type Services } from './services.ts';
 
 export interface RelayServer {
@@ -61,13 +61,17 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   });
   const events = new SocketHomeEvents(io);
   const services = buildServices(deps, events);
-  const features: Feature[] = (options.features ?? allFeatures).map((make) => make({ deps, services, events, io }));
+  // Express compiles TRUST_PROXY, and Express is built after the features: sockets read it late.
+  let trustProxy: TrustProxy = () => false;
+  const originOf = (socket: Parameters<typeof socketOrigin>[0]) => socketOrigin(socket, trustProxy);
+  const features: Feature[] = (options.features ?? allFeatures).map((make) => make({ deps, services, events, io, socketOrigin: originOf }));
   const pick = <K extends keyof Feature>(key: K) =>
     features.map((f) => f[key]).filter((x): x is NonNullable<Feature[K]> => x !== undefined);
   const app = createApp(deps, services, pick('routes'));
   handleHttp = app;
+  trustProxy = app.get('trust proxy fn') as TrustProxy;
 
-  const realtime = { services, logger, clock, trustProxy: app.get('trust proxy fn') as TrustProxy };
+  const realtime = { services, logger, clock, trustProxy };
   attachKiosk(io.of(namespaces.kiosk), realtime, pick('kiosk'));
   attachDashboard(io.of(namespaces.dashboard), realtime, pick('dashboard'));
   for (const feature of features) feature.attach?.(io);

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { DeviceKeyService } from './credentials/device-keys.ts';
+import { HandshakeGuard } from './credentials/handshake-guard.ts';
 import { GrantService } from './grants/service.ts';
 import { HomeService } from './homes/service.ts';
 import type { Logger } from './logger.ts';
@@ -28,6 +30,8 @@ export interface Services {
   grants: GrantService;
   pairing: PairingService;
   rateLimiter: RateLimiter;
+  deviceKeys: DeviceKeyService;
+  handshakes: HandshakeGuard;
 }
 
 /** Wires the domain services; `events` is the realtime layer seen through its port. */
@@ -50,5 +54,13 @@ export function buildServices(deps: Deps, events: HomeEvents): Services {
   });
   // Minute windows are worthless after a restart: count them in the ephemeral space (no disk write per request).
   const rateLimiter = new RateLimiter({ store: store.ephemeral, clock, enabled: config.rateLimits.enabled });
-  return { homes, tokens, grants, pairing, rateLimiter };
+  const deviceKeys = new DeviceKeyService({ store, clock });
+  const handshakes = new HandshakeGuard({
+    store: store.ephemeral,
+    clock,
+    logger,
+    enabled: config.rateLimits.enabled,
+    perMinute: config.rateLimits.handshakeFailuresPerMinute,
+  });
+  return { homes, tokens, grants, pairing, rateLimiter, deviceKeys, handshakes };
 }

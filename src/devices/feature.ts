@@ -14,7 +14,7 @@ import { DeviceService } from './service.ts';
  * `devices:list` / `device:command` events of kiosks and dashboards, all over one DeviceService.
  * This file is the feature's composition root; the domain files beside it know no transport.
  */
-export const devicesFeature: FeatureFactory = ({ deps, services, events, io }) => {
+export const devicesFeature: FeatureFactory = ({ deps, services, events, io, socketOrigin }) => {
   const { config, store, clock, logger } = deps;
   const devices = new DeviceService({ config, store, clock, logger, events, link: new SocketDeviceLink(io) });
   const started = devices.start().catch((err: unknown) => logger.error({ err }, 'device relay could not subscribe to device departures'));
@@ -40,7 +40,14 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io }) =
     kiosk: kioskDeviceEvents(devices, logger),
     dashboard: dashboardDeviceEvents(devices, services.grants, logger),
     attach(server) {
-      attachDevices(server.of(namespaces.device), { devices, homes: services.homes, logger, instanceId });
+      attachDevices(server.of(namespaces.device), {
+        devices,
+        deviceKeys: services.deviceKeys,
+        handshakes: services.handshakes,
+        originOf: socketOrigin,
+        logger,
+        instanceId,
+      });
       // Heartbeats only matter when other instances share the store; a lone relay's start-up reconcile covers it.
       if (store.kind === 'redis') void liveness.start().catch((err: unknown) => logger.warn({ err }, 'instance heartbeat could not start'));
       // Devices left "online" by a relay that stopped abruptly are corrected once sockets can be counted.

@@ -40,7 +40,7 @@ export class Idempotency {
 
   async run<T>(scope: string, key: string, request: unknown, fn: (markSent: MarkSent) => Promise<T>): Promise<{ value: T; replayed: boolean }> {
     const { store, clock, attemptMs } = this.deps;
-    const storeKey = `devices:idem:${scope}:${sha256Hex(key)}`;
+    const storeKey = `${idempotencyPrefix(scope)}${sha256Hex(key)}`;
     const fingerprint = sha256Hex(stableJson(request));
     const maxPolls = Math.ceil((attemptMs + PENDING_SLACK_MS) / POLL_MS);
 
@@ -78,6 +78,9 @@ export class Idempotency {
     return replay(outcome);
   }
 }
+
+/** Every record of one scope (a grant, a kiosk's home) starts with this: a removed home's are forgotten. */
+export const idempotencyPrefix = (scope: string) => `devices:idem:${scope}:`;
 
 function replay<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;

@@ -11,6 +11,8 @@ const RETENTION_MS = 365 * 24 * 3600_000;
 
 const indexKey = (serial: string) => `devices:index:${serial}`;
 const recordKey = (serial: string, id: string) => `devices:record:${serial}:${id}`;
+/** What a home owns in the key/value space here: `relay homes remove` forgets it. */
+export const homeDeviceKeys = { index: indexKey, recordPrefix: (serial: string) => recordKey(serial, '') };
 
 /**
  * The device registry on the Store's key/value API (a per-home index plus one record per device),

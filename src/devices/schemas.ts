@@ -14,8 +14,18 @@ const paramsSchema = z
   .record(z.string(), z.unknown())
   .refine((p) => JSON.stringify(p).length <= MAX_STATE_BYTES, `at most ${MAX_STATE_BYTES} bytes of JSON`);
 
-/** The `/device` handshake's credentials, checked before anything else is looked at. */
-export const deviceCredentials = z.object({ serial: z.string().min(1).max(64), hubKey: z.string().max(256) });
+/**
+ * The `/device` handshake's credentials, checked before the description is looked at: the hub
+ * key or the device's own key (exactly one), and the deviceId a device key is bound to.
+ */
+export const deviceCredentials = z
+  .object({
+    serial: z.string().min(1).max(64),
+    deviceId: deviceIdSchema,
+    hubKey: z.string().max(256).optional(),
+    deviceKey: z.string().max(256).optional(),
+  })
+  .refine((c) => (c.hubKey === undefined) !== (c.deviceKey === undefined), 'send hubKey or deviceKey');
 
 /** The rest of the `/device` handshake: who the device is. */
 export const deviceDescriptorSchema = z.object({

@@ -4,7 +4,7 @@ import { randomId } from '../crypto.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { HomeEvents } from '../ports.ts';
-import type { GrantMethod, GrantRecord, Store } from '../store/types.ts';
+import type { GrantMethod, GrantRecord, HomeRecord, Store } from '../store/types.ts';
 import type { AccessClaims, TokenResponse, TokenService } from '../tokens/service.ts';
 
 export interface GrantView {
@@ -33,8 +33,22 @@ export class GrantService {
 
   async create(serial: string, clientName: string, method: GrantMethod, ip: string): Promise<TokenResponse> {
     const { store, clock, events, tokens, logger } = this.deps;
+    // The grant belongs to this generation of the home: if the home is removed (and its serial
+    // added again) while the pairing is in flight, the grant and its tokens stay with the old one.
+    const home = await store.getHome(serial);
+    if (!home) throw new AppError('home_not_found');
     const now = isoAt(clock.now());
-    const grant: GrantRecord = { id: randomId(16), serial, clientName, method, createdAt: now, lastUsedAt: now, ip, revokedAt: null };
+    const grant: GrantRecord = {
+      id: randomId(16),
+      serial,
+      clientName,
+      method,
+      createdAt: now,
+      lastUsedAt: now,
+      ip,
+      revokedAt: null,
+      generation: home.generation,
+    };
     const { response, refresh } = tokens.mintPair(grant);
     await store.createGrant(grant, refresh);
     logger.info({ serial, grantId: grant.id, method }, 'grant created');
@@ -46,9 +60,10 @@ export class GrantService {
   async authenticate(token: string, ip?: string): Promise<Principal> {
     const { store, clock } = this.deps;
     const claims = this.deps.tokens.verifyAccess(token);
-    const grant = await store.getGrant(claims.sub);
+    const [grant, home] = await Promise.all([store.getGrant(claims.sub), store.getHome(claims.api_serial)]);
     if (!grant || grant.revokedAt !== null) throw new AppError('token_revoked');
     if (grant.serial !== claims.api_serial) throw new AppError('invalid_token');
+    if (!sameGeneration(grant, home, claims)) throw new AppError('token_revoked');
     const now = clock.now();
     if (ip !== undefined && (now - Date.parse(grant.lastUsedAt) > TOUCH_INTERVAL_MS || grant.ip !== ip)) {
       await store.touchGrant(grant.id, isoAt(now), ip);
@@ -89,7 +104,14 @@ export class GrantService {
     }
     const grant = await store.getGrant(spent.grantId);
     if (!grant || grant.revokedAt !== null) throw new AppError('token_revoked');
+    if (!sameGeneration(grant, await store.getHome(grant.serial))) throw new AppError('token_revoked');
     return tokens.issuePair(grant);
+  }
+
+  /** Whether a live socket's principal still holds (its home changed: removed, re-added). */
+  async stillValid({ grant, claims }: Principal): Promise<boolean> {
+    const [current, home] = await Promise.all([this.deps.store.getGrant(grant.id), this.deps.store.getHome(grant.serial)]);
+    return current !== null && current.revokedAt === null && sameGeneration(current, home, claims);
   }
 
   private async end(grant: GrantRecord, reason: string): Promise<void> {
@@ -99,4 +121,14 @@ export class GrantService {
     events.endGrantSessions(grant.id);
     events.toKiosks(grant.serial, 'grant:revoked', { grantId: grant.id });
   }
+}
+
+/**
+ * A grant (and the token presented for it) belongs to one generation of its home. Records and
+ * tokens from before generations existed carry none and match only a home that has none.
+ */
+function sameGeneration(grant: GrantRecord, home: HomeRecord | null, claims?: AccessClaims): boolean {
+  if (!home) return false;
+  const generation = grant.generation ?? '';
+  return home.generation === generation && (claims === undefined || (claims.gen ?? '') === generation);
 }

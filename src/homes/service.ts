@@ -1,11 +1,10 @@
 import type { Clock } from '../clock.ts';
 import { isoAt } from '../clock.ts';
 import { serialPattern } from '../config.ts';
-import { digestsEqual, randomId, sha256Hex } from '../crypto.ts';
+import { randomId, sha256Hex } from '../crypto.ts';
 import { AppError } from '../errors.ts';
-import type { HomeRecord, Store } from '../store/types.ts';
-
-export type HubKeyCheck = 'ok' | 'home_not_found' | 'invalid_hub_key';
+import type { DeviceAuthMode, HomeChange, HomeRecord, Store } from '../store/types.ts';
+import { type Forgotten, forgetHome } from './forget.ts';
 
 /** Homes and their hub keys. Only a hash of each key is stored; the key is shown once, when made. */
 export class HomeService {
@@ -32,12 +31,6 @@ export class HomeService {
     throw new AppError('invalid_request', 'This relay serves several homes: give "serial".');
   }
 
-  async checkHubKey(serial: string, hubKey: string): Promise<HubKeyCheck> {
-    const home = await this.deps.store.getHome(serial);
-    if (!home) return 'home_not_found';
-    return digestsEqual(home.hubKeyHash, sha256Hex(hubKey)) ? 'ok' : 'invalid_hub_key';
-  }
-
   /** Creates a home with a fresh key (returned once); refuses an existing serial. */
   async add(serial: string): Promise<string> {
     assertSerial(serial);
@@ -47,21 +40,39 @@ export class HomeService {
     return hubKey;
   }
 
-  /** Sets a home's key, creating the home if needed (used for the default home at start-up). */
+  /**
+   * Sets a home's key, creating the home if needed (used for the default home at start-up). A new
+   * home gets a fresh generation; an existing one keeps its own (the store ignores it then).
+   */
   async setKey(serial: string, hubKey: string): Promise<void> {
     assertSerial(serial);
-    await this.deps.store.upsertHome({ serial, hubKeyHash: sha256Hex(hubKey), createdAt: isoAt(this.deps.clock.now()) });
+    await this.deps.store.upsertHome({ serial, hubKeyHash: sha256Hex(hubKey), createdAt: isoAt(this.deps.clock.now()), generation: randomId(12) });
   }
 
+  /** A new key; kiosks and devices still on the old one are disconnected on every instance. */
   async rotateKey(serial: string): Promise<string> {
     if (!(await this.deps.store.getHome(serial))) throw new AppError('home_not_found', `No home with serial "${serial}".`);
     const hubKey = newHubKey();
     await this.setKey(serial, hubKey);
+    await this.announce({ serial, kind: 'rotated' });
     return hubKey;
   }
 
-  async remove(serial: string): Promise<boolean> {
-    return this.deps.store.removeHome(serial);
+  /** `keys`: the hub key stops opening `/device` for this home; devices on it are disconnected. */
+  async setDeviceAuth(serial: string, mode: DeviceAuthMode): Promise<void> {
+    if (!(await this.deps.store.setHomeDeviceAuth(serial, mode))) throw new AppError('home_not_found', `No home with serial "${serial}".`);
+    await this.announce({ serial, kind: 'device-auth' });
+  }
+
+  /** Forgets the home and all it owns (see forget.ts); its live sockets are disconnected everywhere. Null: no such home. */
+  async remove(serial: string): Promise<Forgotten | null> {
+    const forgotten = await forgetHome(this.deps.store, this.deps.clock, serial);
+    if (forgotten) await this.announce({ serial, kind: 'removed' });
+    return forgotten;
+  }
+
+  private announce(change: HomeChange): Promise<void> {
+    return this.deps.store.announceHomeChange(change);
   }
 }
 

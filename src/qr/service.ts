@@ -49,6 +49,8 @@ const SESSION_ID_BYTES = 16;
 const DEFAULT_CLIENT_NAME = 'Browser (QR login)';
 
 const keyOf = (id: string) => `qr:session:${id}`;
+/** Every session record starts with this (a removed home's approved sessions are forgotten). */
+export const qrSessionPrefix = keyOf('');
 /** One pub/sub channel per session: a notice means "re-read the record", never carries tokens. */
 export const channelOf = (id: string) => `qr:session:${id}`;
 /** The id is a secret, so logs get a short fingerprint that still correlates lines. */

@@ -1,41 +1,48 @@
-import type { Namespace } from 'socket.io';
+import type { Namespace, Socket } from 'socket.io';
 import { connectionIdOf } from '../devices/link.ts';
 import type { DeviceService } from '../devices/service.ts';
 import { deviceCredentials, deviceDescriptorSchema, stateMessage } from '../devices/schemas.ts';
 import type { DeviceDescriptor } from '../devices/types.ts';
-import type { HomeService } from '../homes/service.ts';
+import { type DeviceKeyService, presented } from '../credentials/device-keys.ts';
+import type { HandshakeGuard } from '../credentials/handshake-guard.ts';
 import type { Logger } from '../logger.ts';
+import type { RequestOrigin } from '../ports.ts';
 import { onAck, refusal } from './ack.ts';
+import { guardedHandshake } from './handshake.ts';
 import { rooms } from './rooms.ts';
 
 export interface DeviceNamespaceDeps {
   devices: DeviceService;
-  homes: HomeService;
+  deviceKeys: DeviceKeyService;
+  handshakes: HandshakeGuard;
+  /** Who is on the other end, as Express would say for a request (TRUST_PROXY). */
+  originOf: (socket: Socket) => RequestOrigin;
   logger: Logger;
   /** This relay instance: device connection ids name it (see devices/liveness.ts). */
   instanceId: string;
 }
 
 /**
- * `/device`: device agents. The hub key is checked before the rest of the handshake is read, so
- * a stranger learns nothing about what a valid device description looks like.
+ * `/device`: device agents. The key (hub key, or the device's own) is checked before the rest of
+ * the handshake is read, so a stranger learns nothing about what a valid description looks like.
  */
-export function attachDevices(nsp: Namespace, { devices, homes, logger, instanceId }: DeviceNamespaceDeps): void {
+export function attachDevices(nsp: Namespace, { devices, deviceKeys, handshakes, originOf, logger, instanceId }: DeviceNamespaceDeps): void {
   nsp.use(async (socket, next) => {
     const credentials = deviceCredentials.safeParse(socket.handshake.auth);
     if (!credentials.success) return next(refusal('invalid_request'));
-    try {
-      const check = await homes.checkHubKey(credentials.data.serial, credentials.data.hubKey);
-      if (check !== 'ok') return next(refusal(check));
-    } catch (err) {
-      logger.error({ err }, 'device handshake failed');
-      return next(refusal('unavailable'));
-    }
+    const { serial, deviceId, hubKey, deviceKey } = credentials.data;
+    const credential = deviceKey !== undefined ? presented('device-key', deviceKey) : presented('hub-key', hubKey ?? '');
+    const refused = await guardedHandshake(handshakes, logger, { namespace: '/device', ip: originOf(socket).ip, serial }, () =>
+      deviceKeys.authorize(serial, deviceId, credential),
+    );
+    if (refused) return next(refused);
+    // Kept (as a hash) so a rotation, a new key or `--device-auth keys` can find this socket again.
+    socket.data.credential = credential;
     const described = deviceDescriptorSchema.safeParse(socket.handshake.auth);
     if (!described.success) return next(refusal('invalid_request'));
-    const { deviceId, ...rest } = described.data;
-    socket.data.serial = credentials.data.serial;
-    socket.data.device = { id: deviceId, ...rest } satisfies DeviceDescriptor;
+    const { deviceId: id, ...rest } = described.data;
+    socket.data.serial = serial;
+    socket.data.device = { id, ...rest } satisfies DeviceDescriptor;
     next();
   });
 

@@ -1,13 +1,16 @@
 import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
+import { hubKeyMatches, presented } from '../credentials/device-keys.ts';
 import type { RealtimeContext } from './context.ts';
 import { onAck, refusal } from './ack.ts';
+import { guardedHandshake } from './handshake.ts';
 import { rooms } from './rooms.ts';
 import { socketOrigin } from './socket-origin.ts';
 
 const kioskAuth = z.object({ serial: z.string().min(1).max(64), hubKey: z.string().max(256).catch('') });
 const empty = z.strictObject({});
 const revokeBody = z.strictObject({ grantId: z.string().min(1).max(64) });
+const enrollBody = z.strictObject({ deviceId: z.string().min(1).max(128) });
 
 /** Extra acknowledged events a feature (devices) adds to the kiosk namespace. */
 export type KioskFeature = (socket: Socket, serial: string) => void;
@@ -17,15 +20,24 @@ export function attachKiosk(nsp: Namespace, { services, logger, trustProxy }: Re
   nsp.use(async (socket, next) => {
     const auth = kioskAuth.safeParse(socket.handshake.auth);
     if (!auth.success) return next(refusal('invalid_request'));
-    try {
-      const check = await services.homes.checkHubKey(auth.data.serial, auth.data.hubKey);
-      if (check !== 'ok') return next(refusal(check));
-      socket.data.serial = auth.data.serial;
-      next();
-    } catch (err) {
-      logger.error({ err }, 'kiosk handshake failed');
-      next(refusal('unavailable'));
-    }
+    const { serial } = auth.data;
+    // Only the hub key opens /kiosk: a device key (in any field) is just a wrong hub key here.
+    const credential = presented('hub-key', auth.data.hubKey);
+    const refused = await guardedHandshake(
+      services.handshakes,
+      logger,
+      { namespace: '/kiosk', ip: socketOrigin(socket, trustProxy).ip, serial },
+      async () => {
+        const home = await services.homes.get(serial);
+        if (!home) return 'home_not_found';
+        if (!hubKeyMatches(home, credential.hash)) return 'invalid_hub_key';
+        socket.data.serial = serial;
+        // Kept (as a hash) so a key rotation can find the kiosks still on the old key.
+        socket.data.credential = credential;
+        return 'ok';
+      },
+    );
+    next(refused);
   });
 
   nsp.on('connection', (socket) => {
@@ -46,6 +58,11 @@ export function attachKiosk(nsp: Namespace, { services, logger, trustProxy }: Re
       await services.grants.revoke(serial, grantId);
       return {};
     });
+    // A device key bound to one deviceId, shown once here; from now on that deviceId needs it.
+    onAck(socket, logger, 'device:enroll', enrollBody, async ({ deviceId }) => ({
+      deviceId,
+      deviceKey: await services.deviceKeys.issue(serial, deviceId),
+    }));
     for (const feature of features) feature(socket, serial);
     // A kiosk that connects during a lock must show it too, not only kiosks online when it began.
     services.pairing

@@ -14,6 +14,8 @@ export interface AccessClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** The home's generation at pairing; a removed and re-added home has another, so old tokens die. */
+  gen?: string;
 }
 
 export interface TokenResponse {
@@ -42,11 +44,11 @@ export class TokenService {
     this.key = createSecretKey(Buffer.from(jwtSecret, 'utf8'));
   }
 
-  signAccess(grant: Pick<GrantRecord, 'id' | 'serial'>): { token: string; expiresAt: number } {
+  signAccess(grant: Pick<GrantRecord, 'id' | 'serial' | 'generation'>): { token: string; expiresAt: number } {
     const { config, clock } = this.deps;
     const iat = Math.floor(clock.now() / 1000);
     const exp = iat + Math.floor(config.accessTokenTtlMs / 1000);
-    const token = jwt.sign({ api_serial: grant.serial, iat, exp }, this.key, {
+    const token = jwt.sign({ api_serial: grant.serial, gen: grant.generation ?? '', iat, exp }, this.key, {
       algorithm: 'HS256',
       subject: grant.id,
       issuer: config.jwtIssuer,
@@ -75,14 +77,14 @@ export class TokenService {
   }
 
   /** A new access token and a new refresh token for the grant, stored. */
-  async issuePair(grant: Pick<GrantRecord, 'id' | 'serial'>): Promise<TokenResponse> {
+  async issuePair(grant: Pick<GrantRecord, 'id' | 'serial' | 'generation'>): Promise<TokenResponse> {
     const { response, refresh } = this.mintPair(grant);
     await this.deps.store.putRefreshToken(refresh);
     return response;
   }
 
   /** A token pair and the refresh token's record, not yet stored (a new grant stores both in one write). */
-  mintPair(grant: Pick<GrantRecord, 'id' | 'serial'>): { response: TokenResponse; refresh: RefreshTokenRecord } {
+  mintPair(grant: Pick<GrantRecord, 'id' | 'serial' | 'generation'>): { response: TokenResponse; refresh: RefreshTokenRecord } {
     const { config, clock } = this.deps;
     const access = this.signAccess(grant);
     const refreshToken = randomId(32);
@@ -122,6 +124,7 @@ function isAccessClaims(value: unknown): value is AccessClaims {
     typeof c.api_serial === 'string' &&
     typeof c.jti === 'string' &&
     typeof c.exp === 'number' &&
-    typeof c.iat === 'number'
+    typeof c.iat === 'number' &&
+    (c.gen === undefined || typeof c.gen === 'string')
   );
 }
