@@ -18,6 +18,13 @@ export function loadOrCreateSecret(dataDir: string, name: string, bytes = 32): {
   return { value, created: true };
 }
 
+/** A secret kept in DATA_DIR, or undefined; never creates one. */
+export function readSecret(dataDir: string, name: string): string | undefined {
+  const file = join(dataDir, name);
+  if (!existsSync(file)) return undefined;
+  return readFileSync(file, 'utf8').trim() || undefined;
+}
+
 export function writeSecret(dataDir: string, name: string, value: string): void {
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, name), `${value}\n`, { mode: 0o600 });

@@ -7,6 +7,7 @@ import type { Feature, FeatureFactory } from './feature.ts';
 import { qrFeature } from './qr/feature.ts';
 import { attachDashboard } from './realtime/dashboard-namespace.ts';
 import { SocketHomeEvents } from './realtime/home-events.ts';
+import { watchHomes } from './realtime/home-watch.ts';
 import { attachKiosk } from './realtime/kiosk-namespace.ts';
 import { namespaces } from './realtime/rooms.ts';
 import { socketOrigin, type TrustProxy } from './realtime/socket-origin.ts';
@@ -75,6 +76,8 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   attachKiosk(io.of(namespaces.kiosk), realtime, pick('kiosk'));
   attachDashboard(io.of(namespaces.dashboard), realtime, pick('dashboard'));
   for (const feature of features) feature.attach?.(io);
+  // Key rotations and removals, from any instance or the CLI, reach the sockets held here.
+  const homeWatch = watchHomes(io, { store: deps.store, services, logger });
   metrics.countSocketsWith(() => ({
     [namespaces.kiosk]: io.of(namespaces.kiosk).sockets.size,
     [namespaces.device]: io.of(namespaces.device).sockets.size,
@@ -90,12 +93,13 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           httpServer.off('error', reject);
-          resolve((httpServer.address() as AddressInfo).port);
+          void homeWatch.ready.then(() => resolve((httpServer.address() as AddressInfo).port));
         });
       });
     },
     async close() {
       services.pairing.close();
+      homeWatch.stop();
       for (const feature of features) await feature.close?.();
       // io.close() disconnects every socket and closes the http server, which then waits for every
       // TCP connection to end. Idle keep-alives are dropped now; connections that never sent a request
