@@ -14,6 +14,8 @@ export interface DefaultHome {
   serial: string;
   /** The key to print in the kiosk URL; undefined when it came from HUB_KEY (the operator has it) or was rotated away. */
   printableKey: string | undefined;
+  /** The key was made (or the home created with it) by this start: the one time it is printed unasked. */
+  generated: boolean;
   note?: string;
 }
 
@@ -26,16 +28,26 @@ export async function ensureDefaultHome(config: Config, store: Store, clock: Clo
   const serial = config.homeSerial;
   if (config.hubKey) {
     await homes.setKey(serial, config.hubKey);
-    return { serial, printableKey: undefined };
+    return { serial, printableKey: undefined, generated: false };
   }
-  const kept = loadOrCreateSecret(config.dataDir, HUB_KEY_FILE, 24).value;
+  const { value: kept, created } = loadOrCreateSecret(config.dataDir, HUB_KEY_FILE, 24);
   const home = await store.getHome(serial);
   if (!home) {
     await homes.setKey(serial, kept);
-    return { serial, printableKey: kept };
+    return { serial, printableKey: kept, generated: true };
   }
-  if (digestsEqual(home.hubKeyHash, sha256Hex(kept))) return { serial, printableKey: kept };
-  return { serial, printableKey: undefined, note: `the hub key of "${serial}" was rotated; use the key "relay homes rotate-key" printed` };
+  if (digestsEqual(home.hubKeyHash, sha256Hex(kept))) return { serial, printableKey: kept, generated: created };
+  return { serial, printableKey: undefined, generated: false, note: `the hub key of "${serial}" was rotated; use the key "relay homes rotate-key" printed` };
+}
+
+/**
+ * The banner's kiosk URL carries the hub key only when this start made it, or when stdout is a
+ * terminal (a person is watching); never into a log collector that captures stdout.
+ */
+export function bannerKey(home: DefaultHome, interactive: boolean): { key: string | undefined; hint?: string } {
+  if (!home.printableKey) return { key: undefined };
+  if (home.generated || interactive) return { key: home.printableKey };
+  return { key: undefined, hint: `not printed (stdout is not a terminal); show it with: relay homes show-key ${home.serial}` };
 }
 
 export function kioskUrl(baseUrl: string, serial: string, hubKey: string | undefined): string {

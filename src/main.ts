@@ -1,5 +1,5 @@
 import 'dotenv/config';
-import { ensureDefaultHome, kioskUrl, resolveJwtSecret } from './bootstrap.ts';
+import { bannerKey, ensureDefaultHome, kioskUrl, resolveJwtSecret } from './bootstrap.ts';
 import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -47,16 +47,18 @@ async function main(): Promise<void> {
 
   const baseUrl = config.publicUrl ?? `http://localhost:${port}`;
   logger.info({ port, store: store.kind, serial: defaultHome.serial }, 'home-relay listening');
-  // The banner goes to the operator's terminal, not the log stream: it carries the kiosk's key.
+  // The banner goes to the operator's terminal, not the log stream: it may carry the kiosk's key.
+  const shown = bannerKey(defaultHome, process.stdout.isTTY === true);
   process.stdout.write(
     `\n  home-relay on ${baseUrl}  (store: ${store.kind})\n` +
       `  dashboard:  ${baseUrl}/\n` +
-      `  kiosk:      ${kioskUrl(baseUrl, defaultHome.serial, defaultHome.printableKey)}\n` +
+      `  kiosk:      ${kioskUrl(baseUrl, defaultHome.serial, shown.key)}\n` +
+      (shown.hint ? `  hub key:    ${shown.hint}\n` : '') +
       (defaultHome.note ? `  note:       ${defaultHome.note}\n` : '') +
       '\n',
   );
 
-  const simulator = startDemoDevices(config, port, defaultHome, logger);
+  const simulator = await startDemoDevices(config, port, defaultHome.serial, (serial, deviceId) => server.services.deviceKeys.issue(serial, deviceId), logger);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -91,16 +91,26 @@ describe('relay simulate (CLI)', () => {
     const stop = new AbortController();
     const out = new PassThrough();
     out.resume();
-    const running = runSimulate(['--url', r.url, '--serial', 'home-1', '--hub-key', HUB_KEY], { LOG_LEVEL: 'silent' }, { signal: stop.signal, out });
+    const dataDir = tempDir();
+    const running = runSimulate(['--url', r.url, '--serial', 'home-1', '--hub-key', HUB_KEY], { LOG_LEVEL: 'silent', DATA_DIR: dataDir }, { signal: stop.signal, out });
     await eventually(() => allOnline(r, token), 5000);
     stop.abort();
     expect(await running).toBe(0);
     await eventually(async () => (await getJson(`${r.url}/api/v1/devices`, token)).body.devices.every((d: { online: boolean }) => !d.online));
 
+    // The devices enrolled their own keys and saved them: with the hub key refused on /device for
+    // the home, a second run without any hub key comes online on those keys alone.
+    await r.server.services.homes.setDeviceAuth('home-1', 'keys');
+    const again = new AbortController();
+    const second = runSimulate(['--url', r.url], { LOG_LEVEL: 'silent', DATA_DIR: dataDir }, { signal: again.signal, out });
+    await eventually(() => allOnline(r, token), 5000);
+    again.abort();
+    expect(await second).toBe(0);
+
     const err = new PassThrough();
     let written = '';
     err.on('data', (chunk) => (written += String(chunk)));
-    expect(await runSimulate(['--url', r.url, '--hub-key', 'wrong-key-0123456789'], { LOG_LEVEL: 'silent' }, { err, out })).toBe(1);
+    expect(await runSimulate(['--url', r.url, '--hub-key', 'wrong-key-0123456789'], { LOG_LEVEL: 'silent', DATA_DIR: tempDir() }, { err, out })).toBe(1);
     expect(written).toContain('invalid_hub_key');
     expect(await runSimulate(['--url', r.url], { DATA_DIR: tempDir() }, { err, out })).toBe(2);
     expect(await runSimulate(['--bogus'], {}, { err, out })).toBe(2);
@@ -108,14 +118,16 @@ describe('relay simulate (CLI)', () => {
 });
 
 describe('demo devices at start-up', () => {
-  it('skips with a warning when the default home’s key is not known', async () => {
+  it('skips with a warning when their device keys cannot be issued, and not at all with DEMO_DEVICES=false', async () => {
     const lines: string[] = [];
     const sink = new PassThrough();
     sink.on('data', (chunk) => lines.push(String(chunk)));
     const logger = createLogger('warn', sink);
-    const home = { serial: 'home-1', printableKey: undefined };
-    expect(startDemoDevices({ demoDevices: true, hubKey: undefined, host: '0.0.0.0' }, 1, home, logger)).toBeUndefined();
-    expect(startDemoDevices({ demoDevices: false, hubKey: HUB_KEY, host: '0.0.0.0' }, 1, home, logger)).toBeUndefined();
+    const failing = async () => {
+      throw new Error('no such home');
+    };
+    expect(await startDemoDevices({ demoDevices: true, host: '0.0.0.0' }, 1, 'home-1', failing, logger)).toBeUndefined();
+    expect(await startDemoDevices({ demoDevices: false, host: '0.0.0.0' }, 1, 'home-1', failing, logger)).toBeUndefined();
     await eventually(() => lines.length > 0);
     expect(lines.join('')).toContain('demo devices skipped');
     expect(lines).toHaveLength(1);

@@ -1,16 +1,22 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../logger.ts';
-import { HUB_KEY_FILE } from '../secrets.ts';
-import { startSimulator } from '../simulator/index.ts';
+import { HUB_KEY_FILE, readSecret } from '../secrets.ts';
+import { EnrolRefused, enrolDevices } from '../simulator/enrol.ts';
+import { demoDevices, startSimulator } from '../simulator/index.ts';
 
-const usage = `Usage: relay simulate [--url URL] [--serial SERIAL] [--hub-key KEY]
+const DEVICE_KEYS_FILE = 'simulator-device-keys.json';
 
-Runs simulated devices (a light, a door lock, a thermostat, a plug) against a relay.
-  --url       the relay (default $RELAY_URL, else http://127.0.0.1:$PORT, PORT default 3000)
-  --serial    the home (default $HOME_SERIAL, else home-1)
-  --hub-key   the home's hub key (default $HUB_KEY, else the key kept in $DATA_DIR/${HUB_KEY_FILE})
+const usage = `Usage: relay simulate [--url URL] [--serial SERIAL] [--hub-key KEY] [--device-keys FILE]
+
+Runs simulated devices (a light, a door lock, a thermostat, a plug) against a relay. Each device
+uses its own device key: read from the keys file, or, the first time, enrolled through /kiosk
+with the hub key (device:enroll) and saved there.
+  --url          the relay (default $RELAY_URL, else http://127.0.0.1:$PORT, PORT default 3000)
+  --serial       the home (default $HOME_SERIAL, else home-1)
+  --hub-key      the home's hub key, to enrol (default $HUB_KEY, else the key kept in $DATA_DIR/${HUB_KEY_FILE})
+  --device-keys  the keys file (default $DATA_DIR/${DEVICE_KEYS_FILE}); delete it to enrol again
 Stops on Ctrl-C.
 `;
 
@@ -29,7 +35,13 @@ export async function runSimulate(argv: string[], env: Record<string, string | u
   try {
     args = parseArgs({
       args: argv,
-      options: { url: { type: 'string' }, serial: { type: 'string' }, 'hub-key': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        url: { type: 'string' },
+        serial: { type: 'string' },
+        'hub-key': { type: 'string' },
+        'device-keys': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }).values;
   } catch (e) {
@@ -46,10 +58,23 @@ export async function runSimulate(argv: string[], env: Record<string, string | u
     return 2;
   }
   const serial = args.serial ?? (env.HOME_SERIAL || 'home-1');
-  const hubKey = args['hub-key'] ?? (env.HUB_KEY || keptHubKey(env.DATA_DIR || './data'));
-  if (!hubKey) {
-    err.write(`No hub key: pass --hub-key, set HUB_KEY, or run where DATA_DIR holds ${HUB_KEY_FILE}.\n`);
-    return 2;
+  const dataDir = env.DATA_DIR || './data';
+  const keysFile = args['device-keys'] ?? join(dataDir, DEVICE_KEYS_FILE);
+  const devices = demoDevices();
+  let deviceKeys = readKeys(keysFile, serial);
+  if (!devices.every((d) => deviceKeys[d.id])) {
+    const hubKey = args['hub-key'] ?? (env.HUB_KEY || readSecret(dataDir, HUB_KEY_FILE));
+    if (!hubKey) {
+      err.write(`No device keys in ${keysFile} and no hub key to enrol with: pass --hub-key, set HUB_KEY, or run where DATA_DIR holds ${HUB_KEY_FILE}.\n`);
+      return 2;
+    }
+    try {
+      deviceKeys = await enrolDevices({ url, serial, hubKey, deviceIds: devices.map((d) => d.id) });
+    } catch (e) {
+      err.write(`The relay refused the devices: ${e instanceof EnrolRefused ? e.code : e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
+    saveKeys(keysFile, serial, deviceKeys);
   }
 
   const logger = createLogger(env.LOG_LEVEL || 'info', out);
@@ -69,10 +94,11 @@ export async function runSimulate(argv: string[], env: Record<string, string | u
     const simulator = startSimulator({
       url,
       serial,
-      hubKey,
+      devices,
+      deviceKeys,
       logger,
       onRefused: (code) => {
-        err.write(`The relay refused the devices: ${code}\n`);
+        err.write(`The relay refused the devices: ${code}${code === 'invalid_device_key' ? ` (delete ${keysFile} to enrol again)` : ''}\n`);
         finish(1);
       },
     });
@@ -83,9 +109,24 @@ export async function runSimulate(argv: string[], env: Record<string, string | u
   });
 }
 
-/** The key a relay generated into DATA_DIR, read only: the simulator never creates one. */
-function keptHubKey(dataDir: string): string | undefined {
-  const file = join(dataDir, HUB_KEY_FILE);
-  if (!existsSync(file)) return undefined;
-  return readFileSync(file, 'utf8').trim() || undefined;
+/** Saved device keys, per home: `{ "<serial>": { "<deviceId>": "<key>" } }`. */
+function readKeys(file: string, serial: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>)[serial] ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function saveKeys(file: string, serial: string, keys: Record<string, string>): void {
+  let all: Record<string, Record<string, string>> = {};
+  try {
+    if (existsSync(file)) all = JSON.parse(readFileSync(file, 'utf8')) as typeof all;
+  } catch {
+    // An unreadable file is replaced: the keys in it are unusable anyway.
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  // Device keys are secrets: readable by the owner only.
+  writeFileSync(file, `${JSON.stringify({ ...all, [serial]: keys }, null, 2)}\n`, { mode: 0o600 });
 }

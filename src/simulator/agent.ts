@@ -12,12 +12,15 @@ const commandMessage = z.object({
 });
 
 /** Handshake refusals that retrying cannot fix. */
-const FATAL = new Set(['home_not_found', 'invalid_hub_key', 'invalid_request']);
+const FATAL = new Set(['home_not_found', 'invalid_hub_key', 'invalid_device_key', 'invalid_request']);
+
+/** How a device proves itself: its own key (enrolled), or the home's hub key. */
+export type DeviceCredential = { deviceKey: string } | { hubKey: string };
 
 export interface AgentOptions {
   url: string;
   serial: string;
-  hubKey: string;
+  credential: DeviceCredential;
   device: SimulatedDevice;
   logger: SimulatorLogger;
   tickMs: number;
@@ -27,12 +30,12 @@ export interface AgentOptions {
 
 /**
  * One simulated device as a real `/device` client, exactly as a device agent on the LAN would
- * be: hub-key handshake, commands answered by ack, unsolicited state changes sent as `state`.
+ * be: its own key (or the hub key) in the handshake, commands answered by ack, unsolicited state changes sent as `state`.
  */
-export function startAgent({ url, serial, hubKey, device, logger, tickMs, onRefused }: AgentOptions): { stop(): void } {
+export function startAgent({ url, serial, credential, device, logger, tickMs, onRefused }: AgentOptions): { stop(): void } {
   const socket: Socket = io(`${url.replace(/\/$/, '')}/device`, {
     // A function, so a reconnect announces the current state rather than the one at start.
-    auth: (cb) => cb({ serial, hubKey, deviceId: device.id, name: device.name, type: device.type, actions: [...device.actions], state: device.state() }),
+    auth: (cb) => cb({ serial, ...credential, deviceId: device.id, name: device.name, type: device.type, actions: [...device.actions], state: device.state() }),
     transports: ['websocket'],
     reconnectionDelayMax: 10_000,
   });

@@ -1,28 +1,33 @@
-import type { DefaultHome } from '../bootstrap.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import { type Simulator, startSimulator } from './index.ts';
+import { demoDevices, type Simulator, startSimulator } from './index.ts';
 
 /**
  * DEMO_DEVICES: simulated devices connect to this relay over its real socket path, so a fresh
- * install has something to switch. They need the default home's key, which is unknown once rotated.
+ * install has something to switch. The relay issues their device keys in process at start (one
+ * key per deviceId, replacing the last start's), so they need no hub key and survive rotations.
  */
-export function startDemoDevices(
-  config: Pick<Config, 'demoDevices' | 'hubKey' | 'host'>,
+export async function startDemoDevices(
+  config: Pick<Config, 'demoDevices' | 'host'>,
   port: number,
-  home: Pick<DefaultHome, 'serial' | 'printableKey'>,
+  serial: string,
+  issueKey: (serial: string, deviceId: string) => Promise<string>,
   logger: Logger,
-): Simulator | undefined {
+): Promise<Simulator | undefined> {
   if (!config.demoDevices) return undefined;
-  const hubKey = config.hubKey ?? home.printableKey;
-  if (!hubKey) {
-    logger.warn({ serial: home.serial }, 'demo devices skipped: the default home’s hub key is not known here (rotated?)');
+  const devices = demoDevices();
+  const deviceKeys: Record<string, string> = {};
+  try {
+    for (const device of devices) deviceKeys[device.id] = await issueKey(serial, device.id);
+  } catch (err) {
+    logger.warn({ err, serial }, 'demo devices skipped: their device keys could not be issued');
     return undefined;
   }
   return startSimulator({
     url: `http://${loopbackFor(config.host)}:${port}`,
-    serial: home.serial,
-    hubKey,
+    serial,
+    devices,
+    deviceKeys,
     logger: logger.child({ component: 'simulator' }),
     onRefused: (code) => logger.warn({ code }, 'demo devices refused by the relay'),
   });
