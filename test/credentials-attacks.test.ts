@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HomeService } from '../src/homes/service.ts';
+import { useClusters } from './helpers/cluster.ts';
 import { command, connectDevice } from './helpers/devices.ts';
-import { closeSockets, connectKiosk, connectSocket, getJson, pair, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
+import { redisServerBinary } from './helpers/redis.ts';
+import { closeSockets, connectKiosk, connectSocket, emitAck, getJson, HUB_KEY, nextEvent, pair, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
+import { describeWith } from './helpers/requires.ts';
 
 /**
  * The attacks of issue 11, part 2 and 3, as an attacker runs them. Written before the fix: against
@@ -58,5 +61,58 @@ describe.each(['memory', 'sqlite'] as const)('credential attacks (%s)', (storeKi
     const grants = await getJson(`${r.url}/api/v1/grants`, fresh.token);
     expect(grants.body.grants.map((g: { id: string }) => g.id)).toEqual([fresh.grantId]);
     await expect(connectSocket(r.url, { token: old.token })).rejects.toMatchObject({ message: expect.stringMatching(/token_revoked|invalid_token/) });
+  });
+});
+
+describe.each(['memory', 'sqlite'] as const)('device keys (%s)', (storeKind) => {
+  let relay: TestRelay | undefined;
+  afterEach(async () => {
+    closeSockets();
+    await relay?.close();
+    relay = undefined;
+  });
+
+  it('enrolling again replaces the key: the device on the old key is dropped and the old key is refused', async () => {
+    relay = await startRelay({ env: { STORE: storeKind } });
+    const kiosk = await connectKiosk(relay);
+    const first = (await emitAck(kiosk, 'device:enroll', { deviceId: 'front-door' })).data.deviceKey as string;
+    const lock = await connectDevice(relay, { deviceId: 'front-door', deviceKey: first });
+    const told = nextEvent(lock.socket, 'auth:revoked');
+    const second = await emitAck(kiosk, 'device:enroll', { deviceId: 'front-door' });
+    expect(second).toMatchObject({ ok: true, data: { deviceId: 'front-door', deviceKey: expect.any(String) } });
+    expect(second.data.deviceKey).not.toBe(first);
+    expect(await told).toEqual({ code: 'invalid_device_key' });
+    await expect(connectDevice(relay, { deviceId: 'front-door', deviceKey: first })).rejects.toMatchObject({ message: 'invalid_device_key' });
+    await expect(connectDevice(relay, { deviceId: 'front-door', deviceKey: second.data.deviceKey })).resolves.toBeTruthy();
+    // Stored hashed: the key itself appears nowhere in the store.
+    expect(await relay.store.getDeviceKey('home-1', 'front-door')).toMatchObject({ keyHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('validates device:enroll and the handshake: one credential, a sane deviceId', async () => {
+    relay = await startRelay({ env: { STORE: storeKind } });
+    const kiosk = await connectKiosk(relay);
+    expect(await emitAck(kiosk, 'device:enroll', { deviceId: 'bad id!' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(await emitAck(kiosk, 'device:enroll', { deviceId: 'x', extra: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    const key = (await emitAck(kiosk, 'device:enroll', { deviceId: 'garage' })).data.deviceKey as string;
+    const both = connectSocket(`${relay.url}/device`, { serial: 'home-1', hubKey: HUB_KEY, deviceKey: key, deviceId: 'garage', name: 'G', type: 'door', actions: [] });
+    await expect(both).rejects.toMatchObject({ message: 'invalid_request' });
+    await expect(connectDevice(relay, { serial: 'home-2', deviceId: 'garage', deviceKey: key })).rejects.toMatchObject({ message: 'home_not_found' });
+  });
+});
+
+describeWith('device keys across two instances on Redis', redisServerBinary(), 'redis-server', (binary) => {
+  const clusters = useClusters(binary);
+  it('a key enrolled on A pins the deviceId on B: the hub-key takeover is refused on either', async () => {
+    const cluster = await clusters.start(2);
+    const [a, b] = [cluster.at(0), cluster.at(1)];
+    const kiosk = await connectKiosk(a);
+    const deviceKey = (await emitAck(kiosk, 'device:enroll', { deviceId: 'front-door' })).data.deviceKey as string;
+    const lock = await connectDevice(b, { deviceId: 'front-door', type: 'lock', actions: ['lock', 'unlock'], deviceKey });
+    const { token } = await pair(a, { kiosk });
+    for (const relay of [a, b]) {
+      await expect(connectDevice(relay, { deviceId: 'front-door', type: 'lock', actions: ['lock', 'unlock'] })).rejects.toMatchObject({ message: 'invalid_device_key' });
+    }
+    expect((await command(a, token, 'front-door', { action: 'unlock' })).status).toBe(200);
+    expect(lock.commands.map((c) => c.action)).toEqual(['unlock']);
   });
 });

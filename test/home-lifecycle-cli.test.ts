@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { bannerKey } from '../src/bootstrap.ts';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { useClusters } from './helpers/cluster.ts';
 import { lastLine, relayCli } from './helpers/cli.ts';
@@ -167,6 +168,29 @@ describe('home lifecycle from the CLI, another process, on SQLite', () => {
     await expect(connectSocket(`${relay.url}/kiosk`, { serial: 'home-1', deviceKey: key })).rejects.toMatchObject({ message: 'invalid_hub_key' });
     const unknown = await relayCli(['devices', 'add', 'nowhere', 'garage'], { STORE: 'sqlite', DATA_DIR: dataDir });
     expect(unknown.status).toBe(1);
+  });
+});
+
+describe('relay homes show-key and the start-up banner', () => {
+  it('shows the default home key kept in DATA_DIR while it is the home key; explains otherwise', async () => {
+    const env = { STORE: 'sqlite', DATA_DIR: tempDir() };
+    const added = await relayCli(['homes', 'add', 'home-1'], env);
+    const key = lastLine(added.stdout);
+    const shown = await relayCli(['homes', 'show-key', 'home-1'], env);
+    expect([shown.status, lastLine(shown.stdout)]).toEqual([0, key]);
+    await relayCli(['homes', 'add', 'flat-2'], env);
+    const other = await relayCli(['homes', 'show-key', 'flat-2'], env);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/only its hash is stored[\s\S]*relay homes rotate-key flat-2/);
+    expect((await relayCli(['homes', 'show-key', 'nowhere'], env)).status).toBe(1);
+  });
+
+  it('prints the key only when just generated or on a terminal', () => {
+    const kept = { serial: 'home-1', printableKey: 'k'.repeat(32) };
+    expect(bannerKey({ ...kept, generated: true }, false)).toEqual({ key: kept.printableKey });
+    expect(bannerKey({ ...kept, generated: false }, true)).toEqual({ key: kept.printableKey });
+    expect(bannerKey({ ...kept, generated: false }, false)).toEqual({ key: undefined, hint: expect.stringContaining('relay homes show-key home-1') });
+    expect(bannerKey({ serial: 'home-1', printableKey: undefined, generated: false }, true)).toEqual({ key: undefined });
   });
 });
 

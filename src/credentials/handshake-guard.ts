@@ -36,7 +36,8 @@ export class HandshakeGuard {
 
   /** Counts a refusal and logs it with the IP; keys are never passed here, so never logged. */
   async refused(refusal: { ip: string; namespace: string; code: string; serial?: string | undefined }): Promise<void> {
-    this.deps.logger.info({ ip: refusal.ip, namespace: refusal.namespace, code: refusal.code, serial: refusal.serial }, 'socket handshake refused');
+    // "refusal", not "code": the logger redacts every "code" field (pairing codes).
+    this.deps.logger.info({ ip: refusal.ip, namespace: refusal.namespace, refusal: refusal.code, serial: refusal.serial }, 'socket handshake refused');
     if (!this.deps.enabled) return;
     const { key, windowEnd } = this.window(refusal.ip);
     await this.deps.store.incr(key, windowEnd);
