@@ -62,18 +62,9 @@ describe.each(['memory', 'sqlite'] as const)('credential attacks (%s)', (storeKi
     expect(grants.body.grants.map((g: { id: string }) => g.id)).toEqual([fresh.grantId]);
     await expect(connectSocket(r.url, { token: old.token })).rejects.toMatchObject({ message: expect.stringMatching(/token_revoked|invalid_token/) });
   });
-});
-
-describe.each(['memory', 'sqlite'] as const)('device keys (%s)', (storeKind) => {
-  let relay: TestRelay | undefined;
-  afterEach(async () => {
-    closeSockets();
-    await relay?.close();
-    relay = undefined;
-  });
 
   it('enrolling again replaces the key: the device on the old key is dropped and the old key is refused', async () => {
-    relay = await startRelay({ env: { STORE: storeKind } });
+    const relay = await start();
     const kiosk = await connectKiosk(relay);
     const first = (await emitAck(kiosk, 'device:enroll', { deviceId: 'front-door' })).data.deviceKey as string;
     const lock = await connectDevice(relay, { deviceId: 'front-door', deviceKey: first });
@@ -89,7 +80,7 @@ describe.each(['memory', 'sqlite'] as const)('device keys (%s)', (storeKind) => 
   });
 
   it('validates device:enroll and the handshake: one credential, a sane deviceId', async () => {
-    relay = await startRelay({ env: { STORE: storeKind } });
+    const relay = await start();
     const kiosk = await connectKiosk(relay);
     expect(await emitAck(kiosk, 'device:enroll', { deviceId: 'bad id!' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     expect(await emitAck(kiosk, 'device:enroll', { deviceId: 'x', extra: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
