@@ -63,18 +63,21 @@ describe.each(['memory', 'sqlite'] as const)('credential attacks (%s)', (storeKi
     await expect(connectSocket(r.url, { token: old.token })).rejects.toMatchObject({ message: expect.stringMatching(/token_revoked|invalid_token/) });
   });
 
-  it('enrolling again replaces the key: the device on the old key is dropped and the old key is refused', async () => {
+  it('a hub-key holder cannot re-enrol an enrolled device through /kiosk; the operator can, which drops the old key', async () => {
     const relay = await start();
     const kiosk = await connectKiosk(relay);
     const first = (await emitAck(kiosk, 'device:enroll', { deviceId: 'front-door' })).data.deviceKey as string;
     const lock = await connectDevice(relay, { deviceId: 'front-door', deviceKey: first });
+    // The attacker with the hub key opens a kiosk and asks for a new key for the front door.
+    expect(await emitAck(kiosk, 'device:enroll', { deviceId: 'front-door' })).toMatchObject({ ok: false, error: { code: 'device_enrolled' } });
+    expect(lock.socket.connected).toBe(true);
+    // The operator (CLI: relay devices add) replaces it.
     const told = nextEvent(lock.socket, 'auth:revoked');
-    const second = await emitAck(kiosk, 'device:enroll', { deviceId: 'front-door' });
-    expect(second).toMatchObject({ ok: true, data: { deviceId: 'front-door', deviceKey: expect.any(String) } });
-    expect(second.data.deviceKey).not.toBe(first);
+    const second = await relay.server.services.deviceKeys.issue('home-1', 'front-door');
+    expect(second).not.toBe(first);
     expect(await told).toEqual({ code: 'invalid_device_key' });
     await expect(connectDevice(relay, { deviceId: 'front-door', deviceKey: first })).rejects.toMatchObject({ message: 'invalid_device_key' });
-    await expect(connectDevice(relay, { deviceId: 'front-door', deviceKey: second.data.deviceKey })).resolves.toBeTruthy();
+    await expect(connectDevice(relay, { deviceId: 'front-door', deviceKey: second })).resolves.toBeTruthy();
     // Stored hashed: the key itself appears nowhere in the store.
     expect(await relay.store.getDeviceKey('home-1', 'front-door')).toMatchObject({ keyHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });

@@ -71,7 +71,9 @@ export async function runSimulate(argv: string[], env: Record<string, string | u
     try {
       deviceKeys = await enrolDevices({ url, serial, hubKey, deviceIds: devices.map((d) => d.id) });
     } catch (e) {
-      err.write(`The relay refused the devices: ${e instanceof EnrolRefused ? e.code : e instanceof Error ? e.message : String(e)}\n`);
+      const code = e instanceof EnrolRefused ? e.code : e instanceof Error ? e.message : String(e);
+      const hint = code === 'device_enrolled' ? ` (the devices have keys already: "relay devices add" issues new ones; put them in ${keysFile})` : '';
+      err.write(`The relay refused the devices: ${code}${hint}\n`);
       return 1;
     }
     saveKeys(keysFile, serial, deviceKeys);

@@ -21,13 +21,18 @@ const NO_KEY = sha256Hex('no device key');
 export class DeviceKeyService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
-  /** Issues (or replaces) the key of `deviceId`; the key is returned once and never stored. */
-  async issue(serial: string, deviceId: string): Promise<string> {
+  /**
+   * Issues the key of `deviceId`; the key is returned once and never stored. `replace: false` (a
+   * kiosk) refuses a deviceId that has a key already: whoever holds the hub key could otherwise
+   * re-enrol the front door and take it over. The operator's CLI and the relay itself may replace.
+   */
+  async issue(serial: string, deviceId: string, options: { replace: boolean } = { replace: true }): Promise<string> {
     const { store, clock } = this.deps;
     if (!deviceIdSchema.safeParse(deviceId).success) throw new AppError('invalid_request', 'A deviceId is 1-64 letters, digits, ".", "_", ":" or "-".');
     if (!(await store.getHome(serial))) throw new AppError('home_not_found', `No home with serial "${serial}".`);
     const deviceKey = newDeviceKey();
     const replaced = (await store.getDeviceKey(serial, deviceId)) !== null;
+    if (replaced && !options.replace) throw new AppError('device_enrolled');
     await store.putDeviceKey({ serial, deviceId, keyHash: sha256Hex(deviceKey), createdAt: isoAt(clock.now()) });
     // A device still connected on the key just replaced must go, here and on every instance.
     if (replaced) await store.announceHomeChange({ serial, kind: 'device-key' });

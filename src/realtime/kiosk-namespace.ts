@@ -59,9 +59,10 @@ export function attachKiosk(nsp: Namespace, { services, logger, trustProxy }: Re
       return {};
     });
     // A device key bound to one deviceId, shown once here; from now on that deviceId needs it.
+    // A kiosk never replaces a key: that would hand an enrolled device to whoever holds the hub key.
     onAck(socket, logger, 'device:enroll', enrollBody, async ({ deviceId }) => ({
       deviceId,
-      deviceKey: await services.deviceKeys.issue(serial, deviceId),
+      deviceKey: await services.deviceKeys.issue(serial, deviceId, { replace: false }),
     }));
     for (const feature of features) feature(socket, serial);
     // A kiosk that connects during a lock must show it too, not only kiosks online when it began.
