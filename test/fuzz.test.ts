@@ -114,7 +114,7 @@ describe('hostile input', () => {
     const kiosk = await connectKiosk(relay);
     const dashboard = await connectDashboard(relay, token);
     const sockets = [
-      { socket: kiosk, events: ['pairing:open', 'pairing:cancel', 'grants:list', 'grant:revoke', 'devices:list', 'device:command'] },
+      { socket: kiosk, events: ['pairing:open', 'pairing:cancel', 'grants:list', 'grant:revoke', 'devices:list', 'device:command', 'device:enroll'] },
       { socket: dashboard, events: ['devices:list', 'device:command', 'qr:get', 'qr:approve', 'qr:deny'] },
     ];
     for (const { socket, events } of sockets) {
