@@ -63,6 +63,29 @@ describe.each(['memory', 'sqlite'] as const)('credential attacks (%s)', (storeKi
     await expect(connectSocket(r.url, { token: old.token })).rejects.toMatchObject({ message: expect.stringMatching(/token_revoked|invalid_token/) });
   });
 
+  it('remove forgets the devices, device keys, idempotency records and QR sessions of the home, and only of it', async () => {
+    const r = await start();
+    const homes = r.server.services.homes;
+    const otherKey = await homes.add('home-2');
+    const kiosk = await connectKiosk(r);
+    const deviceKey = (await emitAck(kiosk, 'device:enroll', { deviceId: 'front-door' })).data.deviceKey as string;
+    await connectDevice(r, { deviceId: 'front-door', deviceKey });
+    await connectDevice(r, { deviceId: 'lamp-2', serial: 'home-2', hubKey: otherKey });
+    const { token } = await pair(r, { kiosk });
+    expect((await command(r, token, 'front-door', { action: 'turn_on' }, { 'Idempotency-Key': 'k-1' })).status).toBe(200);
+    const session = await postJson(`${r.url}/api/v1/qr/sessions`, {});
+    expect((await getJson(`${r.url}/api/v1/qr/sessions/${session.body.scanId ?? session.body.sessionId}`, token)).status).toBe(200);
+    const before = await r.store.keysWithPrefix('');
+    expect(before.some((k) => k.startsWith('devices:idem:'))).toBe(true);
+    expect(before.some((k) => k.startsWith('qr:session:'))).toBe(true);
+
+    expect(await homes.remove('home-1')).toMatchObject({ grants: 1, devices: 1, deviceKeys: 1 });
+    const after = await r.store.keysWithPrefix('');
+    expect(after.filter((k) => k.includes('home-1') || k.startsWith('devices:idem:') || k.startsWith('qr:session:'))).toEqual([]);
+    expect(after).toContain('devices:record:home-2:lamp-2');
+    expect(await r.store.getDeviceKey('home-1', 'front-door')).toBeNull();
+  });
+
   it('a hub-key holder cannot re-enrol an enrolled device through /kiosk; the operator can, which drops the old key', async () => {
     const relay = await start();
     const kiosk = await connectKiosk(relay);
