@@ -24,19 +24,28 @@ export async function forgetHome(store: Store, clock: Clock, serial: string): Pr
   const now = isoAt(clock.now());
   for (const grant of grants) await store.revokeGrant(grant.id, now);
 
+  const devices = await forgetDevices(store, serial);
   // The idempotency scopes the device routes and socket handlers use: each grant's, and the kiosks' of the home.
-  const prefixes = [homeDeviceKeys.recordPrefix(serial), idempotencyPrefix(`kiosk:${serial}`), ...grants.map((g) => idempotencyPrefix(`grant:${g.id}`))];
-  let records = 0;
-  let devices = 0;
-  for (const prefix of prefixes) {
-    for (const key of await store.keysWithPrefix(prefix)) {
-      if (await store.del(key)) prefix === prefixes[0] ? devices++ : records++;
-    }
-  }
-  await store.del(homeDeviceKeys.index(serial));
+  let records = await deleteWithPrefixes(store, [idempotencyPrefix(`kiosk:${serial}`), ...grants.map((g) => idempotencyPrefix(`grant:${g.id}`))]);
   records += await forgetQrSessions(store, serial);
   const deviceKeys = await store.deleteDeviceKeys(serial);
   return { grants: grants.length, devices, deviceKeys, records };
+}
+
+/**
+ * The home's device registry. Also run by each server once it dropped a removed home's device
+ * sockets: a device that registered in the instant between the check and the purge leaves nothing.
+ */
+export async function forgetDevices(store: Store, serial: string): Promise<number> {
+  const devices = await deleteWithPrefixes(store, [homeDeviceKeys.recordPrefix(serial)]);
+  await store.del(homeDeviceKeys.index(serial));
+  return devices;
+}
+
+async function deleteWithPrefixes(store: Store, prefixes: string[]): Promise<number> {
+  let n = 0;
+  for (const prefix of prefixes) for (const key of await store.keysWithPrefix(prefix)) if (await store.del(key)) n++;
+  return n;
 }
 
 /** QR sessions are keyed by their secret id, not by home: the ones a phone of this home looked at or approved. */

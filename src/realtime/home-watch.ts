@@ -2,6 +2,7 @@ import type { Server, Socket } from 'socket.io';
 import { hubKeyMatches, type PresentedCredential } from '../credentials/device-keys.ts';
 import type { DeviceDescriptor } from '../devices/types.ts';
 import type { Principal } from '../grants/service.ts';
+import { forgetDevices } from '../homes/forget.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
 import type { HomeChange, Store } from '../store/types.ts';
@@ -25,7 +26,7 @@ export function watchHomes(io: Server, deps: { store: Store; services: Services;
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
   const onChange = (change: HomeChange) => {
-    void recheck(io, services, change).catch((err: unknown) => logger.error({ err, serial: change.serial }, 'could not re-check sockets after a home change'));
+    void recheck(io, services, store, change).catch((err: unknown) => logger.error({ err, serial: change.serial }, 'could not re-check sockets after a home change'));
   };
   const ready = store.watchHomeChanges(onChange).then(
     (stop) => {
@@ -43,7 +44,7 @@ export function watchHomes(io: Server, deps: { store: Store; services: Services;
   };
 }
 
-async function recheck(io: Server, services: Services, change: HomeChange): Promise<void> {
+async function recheck(io: Server, services: Services, store: Store, change: HomeChange): Promise<void> {
   const { serial } = change;
   // The pairing code may live in this process's memory (SQLite): a removed home's code goes too.
   if (change.kind === 'removed') await services.pairing.cancel(serial);
@@ -74,6 +75,8 @@ async function recheck(io: Server, services: Services, change: HomeChange): Prom
     );
   }
   await Promise.all(ended);
+  // Still gone (not added again meanwhile): nothing of it may have been registered since the purge.
+  if (change.kind === 'removed' && !(await services.homes.get(serial))) await forgetDevices(store, serial);
 }
 
 /** This instance's sockets only: every instance gets the change and checks its own. */
