@@ -59,6 +59,8 @@ const schema = z
     TRUST_PROXY: z.string().default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DEMO_DEVICES: flag(true),
+    // Hosts whose Host header may become the origin of QR links when PUBLIC_URL is unset.
+    ALLOWED_HOSTS: z.string().default(''),
   })
   .superRefine((env, ctx) => {
     if (env.STORE === 'redis' && !env.REDIS_URL) {
@@ -66,6 +68,10 @@ const schema = z
     }
     if (env.NODE_ENV === 'production' && (!env.JWT_SECRET || Buffer.byteLength(env.JWT_SECRET) < 32)) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required with NODE_ENV=production, at least 32 bytes' });
+    }
+    // QR codes and approve links must point where people really reach the relay, never at a Host header.
+    if (env.NODE_ENV === 'production' && !env.PUBLIC_URL) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'required with NODE_ENV=production (the URL people use; QR links are built from it)' });
     }
   });
 
@@ -106,6 +112,8 @@ export interface Config {
   readonly trustProxy: boolean | number | string;
   readonly logLevel: string;
   readonly demoDevices: boolean;
+  /** Lower-case `host` or `host:port` entries (ALLOWED_HOSTS); a bare host allows any port. */
+  readonly allowedHosts: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -169,6 +177,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
     demoDevices: e.DEMO_DEVICES,
+    allowedHosts: Object.freeze(
+      e.ALLOWED_HOSTS.split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   });
 }
 

@@ -1,11 +1,12 @@
 import type { RequestOrigin } from '../ports.ts';
 import type { UpdateOutcome } from '../store/types.ts';
-import type { TokenResponse } from '../tokens/service.ts';
+import type { PublicJwk } from './seal.ts';
 
 /** Ids are base64url; anything else is an id nobody has. */
 export const sessionIdPattern = /^[A-Za-z0-9_-]{16,128}$/;
 
-export type QrStatus = 'pending' | 'scanned' | 'approved' | 'denied';
+/** `completed`: the result went out on a stream; nothing about it may be handed out again. */
+export type QrStatus = 'pending' | 'scanned' | 'approved' | 'denied' | 'completed';
 
 /** The paired phone that looked at (and decides on) a session. */
 export interface Approver {
@@ -14,9 +15,20 @@ export interface Approver {
   clientName: string;
 }
 
-/** One QR session as kept in the Store under its id, until its absolute expiry. */
+/** What an approval records: who decided, when, and the name the new grant gets. Never tokens. */
+export interface Decision {
+  approverGrantId: string;
+  serial: string;
+  clientName: string;
+  at: number;
+}
+
+/** One QR session as kept in the Store's ephemeral space under its session id, until its expiry. */
 export interface QrSession {
+  /** The new browser's secret: opens the stream and the SVG. */
   id: string;
+  /** What the QR code and approve link carry: enough to approve or deny, never to read the result. */
+  scanId: string;
   status: QrStatus;
   createdAt: number;
   expiresAt: number;
@@ -25,19 +37,26 @@ export interface QrSession {
   clientName?: string;
   /** Kept so the SVG always encodes what the create response promised. */
   approveUrl: string;
+  /** Public half of the browser's key: COMPLETE is sealed to it. */
+  publicKey?: PublicJwk;
+  keyFingerprint?: string;
   scannedBy?: Approver;
-  /**
-   * The new grant's tokens, set once the grant exists. Kept on the record (not only published)
-   * so a stream opened later, reconnecting, or on another instance still gets COMPLETE.
-   */
-  result?: TokenResponse;
+  decision?: Decision;
+  deliveredAt?: number;
 }
 
 export type ScanOutcome = { kind: 'none' } | { kind: 'ok'; session: QrSession; changed: boolean };
-export type DecideOutcome = { kind: 'none' } | { kind: 'completed' } | { kind: 'ok'; session: QrSession; previous: QrSession };
+export type DecideOutcome = { kind: 'none' } | { kind: 'completed' } | { kind: 'ok'; session: QrSession };
+/** `claimed`: this caller alone may mint and deliver the result. */
+export type ClaimOutcome =
+  | { kind: 'none' }
+  | { kind: 'not_ready' }
+  | { kind: 'completed' }
+  | { kind: 'denied' }
+  | { kind: 'claimed'; session: QrSession & { decision: Decision } };
 
 const isLive = (s: QrSession | null, now: number): s is QrSession => s !== null && s.expiresAt > now;
-const isDecided = (s: QrSession) => s.status === 'approved' || s.status === 'denied';
+const isDecided = (s: QrSession) => s.status !== 'pending' && s.status !== 'scanned';
 
 /** The first phone to open the session marks it scanned; later looks change nothing. */
 export function markScanned(current: QrSession | null, approver: Approver, now: number): UpdateOutcome<QrSession, ScanOutcome> {
@@ -47,29 +66,45 @@ export function markScanned(current: QrSession | null, approver: Approver, now: 
   return { next, result: { kind: 'ok', session: next, changed: true } };
 }
 
-/** Approve or deny, once: whoever decides second gets `completed`. */
+/** Approve or deny, once: whoever decides second gets `completed`. An approval stores the decision only. */
 export function decide(
   current: QrSession | null,
   decision: 'approved' | 'denied',
   approver: Approver,
   now: number,
+  clientName: string,
 ): UpdateOutcome<QrSession, DecideOutcome> {
   if (!isLive(current, now)) return { result: { kind: 'none' } };
   if (isDecided(current)) return { result: { kind: 'completed' } };
   const next: QrSession = { ...current, status: decision, scannedBy: current.scannedBy ?? approver };
-  return { next, result: { kind: 'ok', session: next, previous: current } };
+  if (decision === 'approved') next.decision = { approverGrantId: approver.grantId, serial: approver.serial, clientName, at: now };
+  return { next, result: { kind: 'ok', session: next } };
 }
 
-/** Stores the tokens on an approved session; false when the session vanished meanwhile (expired). */
-export function attachResult(current: QrSession | null, result: TokenResponse, now: number): UpdateOutcome<QrSession, boolean> {
-  if (!isLive(current, now) || current.status !== 'approved' || current.result) return { result: false };
-  return { next: { ...current, result }, result: true };
+/**
+ * The "deliver once" step: an approved, live session becomes `completed` in one atomic write,
+ * and only the caller whose write that was mints the tokens. Everyone else learns it is done.
+ */
+export function claimDelivery(current: QrSession | null, now: number): UpdateOutcome<QrSession, ClaimOutcome> {
+  if (!isLive(current, now)) return { result: { kind: 'none' } };
+  if (current.status === 'completed') return { result: { kind: 'completed' } };
+  if (current.status === 'denied') return { result: { kind: 'denied' } };
+  if (current.status !== 'approved' || !current.decision) return { result: { kind: 'not_ready' } };
+  const next: QrSession = { ...current, status: 'completed', deliveredAt: now };
+  return { next, result: { kind: 'claimed', session: { ...current, decision: current.decision } } };
 }
 
-/** Undoes an approval whose grant could not be created, so the phone may try again. */
-export function reopen(current: QrSession | null, previous: QrSession, now: number): UpdateOutcome<QrSession, void> {
-  if (!isLive(current, now) || current.status !== 'approved' || current.result) return { result: undefined };
-  return { next: previous, result: undefined };
+/** Gives a claim back (the stream left before the tokens were written, or minting failed). */
+export function releaseDelivery(current: QrSession | null, now: number): UpdateOutcome<QrSession, void> {
+  if (!isLive(current, now) || current.status !== 'completed') return { result: undefined };
+  const { deliveredAt: _dropped, ...rest } = current;
+  return { next: { ...rest, status: 'approved' }, result: undefined };
+}
+
+/** An approval that can no longer stand (its approver's grant or home is gone) turns into a denial. */
+export function voidApproval(current: QrSession | null, now: number): UpdateOutcome<QrSession, void> {
+  if (!isLive(current, now) || current.status !== 'completed') return { result: undefined };
+  return { next: { ...current, status: 'denied' }, result: undefined };
 }
 
 /**
@@ -80,19 +115,58 @@ export const level = { none: 0, connected: 1, scanned: 2, final: 3 } as const;
 
 export type QrEvent =
   | { name: 'SCANNED'; data: { clientName: string }; level: 2 }
-  | { name: 'COMPLETE'; data: TokenResponse; level: 3 }
   | { name: 'FAIL'; data: { reason: 'expired' | 'denied' }; level: 3 };
 
-/** What a stream that has reached `seen` must still send for this state of the session (null = gone). */
-export function eventsToSend(session: QrSession | null, seen: number, now: number): QrEvent[] {
-  if (seen >= level.final) return [];
+/**
+ * What a stream that has reached `seen` must send for this state of the session (null = gone),
+ * and what comes next: wait, try to deliver the result, or end (someone else delivered it).
+ */
+export function nextStep(
+  session: QrSession | null,
+  seen: number,
+  now: number,
+): { events: QrEvent[]; then: 'wait' | 'deliver' | 'end' } {
+  if (seen >= level.final) return { events: [], then: 'end' };
   const events: QrEvent[] = [];
   if (session?.scannedBy && seen < level.scanned) {
     events.push({ name: 'SCANNED', data: { clientName: session.scannedBy.clientName }, level: 2 });
   }
-  if (session?.status === 'approved' && session.result) events.push({ name: 'COMPLETE', data: session.result, level: 3 });
-  else if (session?.status === 'denied') events.push({ name: 'FAIL', data: { reason: 'denied' }, level: 3 });
-  // An approval still creating its grant wins over the clock only once its tokens are stored.
-  else if (!isLive(session, now)) return [{ name: 'FAIL', data: { reason: 'expired' }, level: 3 }];
-  return events;
+  if (session?.status === 'denied') return { events: [...events, { name: 'FAIL', data: { reason: 'denied' }, level: 3 }], then: 'end' };
+  if (!isLive(session, now)) return { events: [{ name: 'FAIL', data: { reason: 'expired' }, level: 3 }], then: 'end' };
+  if (session.status === 'completed') return { events, then: 'end' };
+  return { events, then: session.status === 'approved' ? 'deliver' : 'wait' };
+}
+
+// --- stream leases: at most a few open streams per session, counted across instances ----------
+
+/** Open streams of one session: lease id → lease expiry (epoch ms), renewed while the stream lives. */
+export interface StreamLeases {
+  leases: Record<string, number>;
+}
+
+const liveLeases = (current: StreamLeases | null, now: number): Record<string, number> =>
+  Object.fromEntries(Object.entries(current?.leases ?? {}).filter(([, until]) => until > now));
+
+/**
+ * Takes or extends a lease. A stream already holding one keeps it; a new one gets it only while
+ * fewer than `max` live leases exist. Expired leases (a crashed instance's) do not count.
+ */
+export function holdLease(
+  current: StreamLeases | null,
+  leaseId: string,
+  until: number,
+  max: number,
+  now: number,
+  keepUntil: number,
+): UpdateOutcome<StreamLeases, boolean> {
+  const leases = liveLeases(current, now);
+  if (!(leaseId in leases) && Object.keys(leases).length >= max) return { result: false };
+  return { next: { leases: { ...leases, [leaseId]: until } }, expiresAt: keepUntil, result: true };
+}
+
+export function releaseLease(current: StreamLeases | null, leaseId: string, now: number): UpdateOutcome<StreamLeases, void> {
+  if (!current || !(leaseId in current.leases)) return { result: undefined };
+  const leases = liveLeases(current, now);
+  delete leases[leaseId];
+  return { next: Object.keys(leases).length === 0 ? null : { leases }, result: undefined };
 }

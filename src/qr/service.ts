@@ -6,23 +6,29 @@ import { AppError } from '../errors.ts';
 import type { GrantService, Principal } from '../grants/service.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestOrigin } from '../ports.ts';
-import type { KeyValueStore, PubSub } from '../store/types.ts';
+import type { Store } from '../store/types.ts';
 import type { TokenResponse } from '../tokens/service.ts';
 import {
   type Approver,
-  attachResult,
+  type ClaimOutcome,
+  claimDelivery,
   decide,
   type DecideOutcome,
+  holdLease,
   markScanned,
   type QrSession,
   type QrStatus,
-  reopen,
+  releaseDelivery,
+  releaseLease,
   type ScanOutcome,
+  type StreamLeases,
+  voidApproval,
 } from './rules.ts';
+import { checkedPublicKey, fingerprintOf, type PublicJwk, seal } from './seal.ts';
 
 export interface QrDeps {
   config: Pick<Config, 'qrSessionTtlMs'>;
-  store: KeyValueStore & PubSub;
+  store: Store;
   clock: Clock;
   logger: Logger;
   grants: GrantService;
@@ -30,120 +36,204 @@ export interface QrDeps {
 
 export interface QrCreated {
   sessionId: string;
+  scanId: string;
   expiresAt: string;
   approveUrl: string;
   qrSvgUrl: string;
+  keyFingerprint?: string;
 }
 
 export interface QrSessionView {
-  sessionId: string;
+  scanId: string;
   status: QrStatus;
   requestedFrom: RequestOrigin;
   clientName?: string;
   createdAt: string;
   expiresAt: string;
+  keyFingerprint?: string;
 }
 
-/** 128 bits: the id is the only thing guarding the stream that will carry the tokens. */
-const SESSION_ID_BYTES = 16;
+/** What a stream's delivery attempt came to; only `complete` carries anything worth sending. */
+export type DeliverOutcome =
+  | { kind: 'complete'; data: TokenResponse | { sealed: string } }
+  | { kind: 'gone' }
+  | Exclude<ClaimOutcome, { kind: 'claimed' }>;
+
+/** 128 bits each: the session id guards the result, the scan id guards the decision. */
+const ID_BYTES = 16;
 const DEFAULT_CLIENT_NAME = 'Browser (QR login)';
 
 const keyOf = (id: string) => `qr:session:${id}`;
-/** Every session record starts with this (a removed home's approved sessions are forgotten). */
+/**
+ * Every session record starts with this (a removed home's scanned sessions are forgotten where the
+ * store shares its ephemeral space; on SQLite they live in the server's memory, and delivery checks
+ * that the approver's home and grant still exist before it mints anything).
+ */
 export const qrSessionPrefix = keyOf('');
+/** Scan id → session id. A separate key, so no lookup by one kind of id can ever find the other. */
+const scanKeyOf = (scanId: string) => `qr:scan:${scanId}`;
+const streamsKeyOf = (id: string) => `qr:streams:${id}`;
 /** One pub/sub channel per session: a notice means "re-read the record", never carries tokens. */
 export const channelOf = (id: string) => `qr:session:${id}`;
-/** The id is a secret, so logs get a short fingerprint that still correlates lines. */
+/** Both ids are secrets, so logs get a short fingerprint that still correlates lines. */
 export const sessionRef = (id: string) => sha256Hex(id).slice(0, 10);
 
 const approverOf = ({ grant }: Principal): Approver => ({ grantId: grant.id, serial: grant.serial, clientName: grant.clientName });
 
 /**
- * QR login: a new browser opens a session, a paired phone approves it, and the browser gets
- * tokens for a new grant in the phone's home. Every transition is one atomic store update;
- * streams learn of changes through the store's pub/sub and read the record for the facts.
+ * Hook: may this grant approve a QR login? Every grant of this build is a full grant; scoped
+ * (guest) grants get 403 `insufficient_scope` here once they exist.
+ */
+export function assertMayApproveQr(_principal: Principal): void {}
+
+/**
+ * QR login: a new browser opens a session, a paired phone approves it by its scan id, and a
+ * stream of the browser collects tokens for a new grant in the phone's home. Every transition
+ * is one atomic update in the store's ephemeral space (shared by instances, never on disk);
+ * streams learn of changes through pub/sub and read the record for the facts.
  */
 export class QrService {
   constructor(private readonly deps: QrDeps) {}
 
-  /** `urls` builds the approve and SVG links from the new id (the transport knows the base URL). */
+  private get kv() {
+    return this.deps.store.ephemeral;
+  }
+
+  /** `urls` builds the links from the new ids (the transport knows the base URL). */
   async create(input: {
     origin: RequestOrigin;
     clientName?: string | undefined;
-    urls: (id: string) => { approveUrl: string; qrSvgUrl: string };
+    publicKey?: unknown;
+    urls: (ids: { sessionId: string; scanId: string }) => { approveUrl: string; qrSvgUrl: string };
   }): Promise<QrCreated> {
-    const { store, clock, config, logger } = this.deps;
-    const id = randomId(SESSION_ID_BYTES);
+    const { clock, config, logger } = this.deps;
+    const publicKey: PublicJwk | undefined = input.publicKey === undefined ? undefined : checkedPublicKey(input.publicKey);
+    const keyFingerprint = publicKey ? await fingerprintOf(publicKey) : undefined;
+    const id = randomId(ID_BYTES);
+    const scanId = randomId(ID_BYTES);
     const now = clock.now();
-    const urls = input.urls(id);
+    const urls = input.urls({ sessionId: id, scanId });
     const session: QrSession = {
       id,
+      scanId,
       status: 'pending',
       createdAt: now,
       expiresAt: now + config.qrSessionTtlMs,
       requestedFrom: input.origin,
       ...(input.clientName ? { clientName: input.clientName } : {}),
       approveUrl: urls.approveUrl,
+      ...(publicKey && keyFingerprint ? { publicKey, keyFingerprint } : {}),
     };
     // 128 random bits never collide in practice; setIfAbsent makes that a checked fact.
-    if (!(await store.setIfAbsent(keyOf(id), session, session.expiresAt))) throw new AppError('internal_error');
-    logger.info({ session: sessionRef(id), ip: input.origin.ip }, 'qr session created');
-    return { sessionId: id, expiresAt: isoAt(session.expiresAt), ...urls };
+    if (!(await this.kv.setIfAbsent(scanKeyOf(scanId), { sessionId: id }, session.expiresAt))) throw new AppError('internal_error');
+    if (!(await this.kv.setIfAbsent(keyOf(id), session, session.expiresAt))) throw new AppError('internal_error');
+    logger.info({ session: sessionRef(id), sealed: Boolean(publicKey), ip: input.origin.ip }, 'qr session created');
+    return { sessionId: id, scanId, expiresAt: isoAt(session.expiresAt), ...urls, ...(keyFingerprint ? { keyFingerprint } : {}) };
   }
 
-  /** The live session, or null when unknown or past its expiry by the injected clock. */
+  /** The live session by its session id, or null when unknown or past its expiry. */
   async read(id: string): Promise<QrSession | null> {
-    const session = await this.deps.store.get<QrSession>(keyOf(id));
+    const session = await this.kv.get<QrSession>(keyOf(id));
     return session && session.expiresAt > this.deps.clock.now() ? session : null;
   }
 
   /** The phone looks at the session before deciding; the first look marks it scanned. */
-  async inspect(id: string, principal: Principal): Promise<QrSessionView> {
-    const { store, clock } = this.deps;
-    const outcome = await store.update<QrSession, ScanOutcome>(keyOf(id), (current) =>
-      markScanned(current, approverOf(principal), clock.now()),
+  async inspect(scanId: string, principal: Principal): Promise<QrSessionView> {
+    const id = await this.sessionIdOf(scanId);
+    const outcome = await this.kv.update<QrSession, ScanOutcome>(keyOf(id), (current) =>
+      markScanned(current, approverOf(principal), this.deps.clock.now()),
     );
     if (outcome.kind === 'none') throw new AppError('session_not_found');
     if (outcome.changed) await this.notify(id, 'scanned');
     return viewOf(outcome.session);
   }
 
-  async approve(id: string, principal: Principal, clientName?: string): Promise<void> {
-    const { store, clock, grants, logger } = this.deps;
-    const session = await this.decide(id, 'approved', principal);
-    const serial = principal.grant.serial;
-    let tokens: TokenResponse;
-    try {
-      // The new grant is the browser's: its name and IP, in the approver's home.
-      tokens = await grants.create(serial, clientName ?? session.clientName ?? DEFAULT_CLIENT_NAME, 'qr', session.requestedFrom.ip);
-    } catch (err) {
-      await store.update<QrSession, void>(keyOf(id), (current) => reopen(current, session.previous, clock.now()));
-      throw err;
-    }
-    const stored = await store.update<QrSession, boolean>(keyOf(id), (current) => attachResult(current, tokens, clock.now()));
-    if (!stored) {
-      // Expired while the grant was being made: nobody can collect these tokens, so the grant goes.
-      await grants.revoke(serial, tokens.grantId).catch(() => undefined);
-      throw new AppError('session_not_found');
-    }
-    logger.info({ session: sessionRef(id), serial, approver: principal.grant.id, grantId: tokens.grantId }, 'qr session approved');
+  /** Records the decision only; the tokens are made when a stream of the browser collects them. */
+  async approve(scanId: string, principal: Principal, clientName?: string): Promise<void> {
+    assertMayApproveQr(principal);
+    const id = await this.sessionIdOf(scanId);
+    await this.decide(id, 'approved', principal, clientName);
+    this.deps.logger.info({ session: sessionRef(id), serial: principal.grant.serial, approver: principal.grant.id }, 'qr session approved');
     await this.notify(id, 'approved');
   }
 
-  async deny(id: string, principal: Principal): Promise<void> {
+  async deny(scanId: string, principal: Principal): Promise<void> {
+    const id = await this.sessionIdOf(scanId);
     await this.decide(id, 'denied', principal);
     this.deps.logger.info({ session: sessionRef(id), approver: principal.grant.id }, 'qr session denied');
     await this.notify(id, 'denied');
   }
 
-  private async decide(id: string, decision: 'approved' | 'denied', principal: Principal) {
-    const { store, clock } = this.deps;
-    const outcome = await store.update<QrSession, DecideOutcome>(keyOf(id), (current) =>
-      decide(current, decision, approverOf(principal), clock.now()),
+  /**
+   * Deliver once: claims the approved session atomically (exactly one caller on any instance
+   * wins), then mints the new grant's tokens for that caller alone, sealed when the browser gave
+   * a key. `listening` says whether the caller's stream is still there to write them to.
+   */
+  async deliver(id: string, listening: () => boolean): Promise<DeliverOutcome> {
+    const { store, clock, grants, logger } = this.deps;
+    const claim = await this.kv.update<QrSession, ClaimOutcome>(keyOf(id), (current) => claimDelivery(current, clock.now()));
+    if (claim.kind !== 'claimed') return claim;
+    const { session } = claim;
+    const { decision } = session;
+    const giveBack = () => this.kv.update<QrSession, void>(keyOf(id), (current) => releaseDelivery(current, clock.now()));
+    if (!listening()) {
+      await giveBack();
+      return { kind: 'gone' };
+    }
+    // The approval stands only while its approver's grant and home do (revoked phone, removed home).
+    const [approver, home] = await Promise.all([store.getGrant(decision.approverGrantId), store.getHome(decision.serial)]);
+    if (!approver || approver.revokedAt !== null || !home) {
+      await this.kv.update<QrSession, void>(keyOf(id), (current) => voidApproval(current, clock.now()));
+      logger.info({ session: sessionRef(id), approver: decision.approverGrantId }, 'qr approval void: approver gone');
+      await this.notify(id, 'denied');
+      return { kind: 'denied' };
+    }
+    let tokens: TokenResponse;
+    try {
+      // The new grant is the browser's: its name and IP, in the approver's home.
+      tokens = await grants.create(decision.serial, decision.clientName, 'qr', session.requestedFrom.ip);
+    } catch (err) {
+      await giveBack().catch(() => undefined);
+      throw err;
+    }
+    if (!listening()) {
+      // Nobody is left to receive them: the grant goes and another stream may collect a fresh one.
+      await grants.revoke(decision.serial, tokens.grantId).catch(() => undefined);
+      await giveBack();
+      return { kind: 'gone' };
+    }
+    const data = session.publicKey ? { sealed: await seal(session.publicKey, tokens) } : tokens;
+    logger.info({ session: sessionRef(id), serial: decision.serial, grantId: tokens.grantId, sealed: Boolean(session.publicKey) }, 'qr session delivered');
+    await this.notify(id, 'completed');
+    return { kind: 'complete', data };
+  }
+
+  /** Counts a stream against the session's cap (across instances); false when the cap is reached. */
+  holdStream(id: string, leaseId: string, until: number, max: number): Promise<boolean> {
+    return this.kv.update<StreamLeases, boolean>(streamsKeyOf(id), (current) =>
+      holdLease(current, leaseId, until, max, this.deps.clock.now(), until),
+    );
+  }
+
+  releaseStream(id: string, leaseId: string): Promise<void> {
+    return this.kv.update<StreamLeases, void>(streamsKeyOf(id), (current) => releaseLease(current, leaseId, this.deps.clock.now()));
+  }
+
+  /** A scan id → its live session's id; a session id (or anything else) is not found. */
+  private async sessionIdOf(scanId: string): Promise<string> {
+    const entry = await this.kv.get<{ sessionId: string }>(scanKeyOf(scanId));
+    const session = entry ? await this.read(entry.sessionId) : null;
+    if (!session || session.scanId !== scanId) throw new AppError('session_not_found');
+    return session.id;
+  }
+
+  private async decide(id: string, decision: 'approved' | 'denied', principal: Principal, clientName?: string) {
+    const outcome = await this.kv.update<QrSession, DecideOutcome>(keyOf(id), (current) =>
+      decide(current, decision, approverOf(principal), this.deps.clock.now(), clientName ?? current?.clientName ?? DEFAULT_CLIENT_NAME),
     );
     if (outcome.kind === 'none') throw new AppError('session_not_found');
     if (outcome.kind === 'completed') throw new AppError('session_completed');
-    return { ...outcome.session, previous: outcome.previous };
+    return outcome.session;
   }
 
   private async notify(id: string, status: QrStatus): Promise<void> {
@@ -158,11 +248,12 @@ export class QrService {
 
 function viewOf(s: QrSession): QrSessionView {
   return {
-    sessionId: s.id,
+    scanId: s.scanId,
     status: s.status,
     requestedFrom: { ip: s.requestedFrom.ip, userAgent: s.requestedFrom.userAgent },
     ...(s.clientName ? { clientName: s.clientName } : {}),
     createdAt: isoAt(s.createdAt),
     expiresAt: isoAt(s.expiresAt),
+    ...(s.keyFingerprint ? { keyFingerprint: s.keyFingerprint } : {}),
   };
 }

@@ -1,8 +1,9 @@
 import { isoAt } from '../clock.ts';
 import type { Clock } from '../clock.ts';
+import { randomId } from '../crypto.ts';
 import type { Logger } from '../logger.ts';
 import type { PubSub, Unsubscribe } from '../store/types.ts';
-import { eventsToSend, level, type QrSession } from './rules.ts';
+import { level, nextStep, type QrSession } from './rules.ts';
 import { channelOf, type QrService, sessionRef } from './service.ts';
 
 /** Where a stream writes; the transport (SSE today) implements it. */
@@ -19,8 +20,12 @@ export interface QrStreamDeps {
   pingIntervalMs: number;
 }
 
-/** How a stream start went: `delivered` = the client's Last-Event-ID shows it already has the outcome. */
-export type StartOutcome = 'open' | 'not_found' | 'delivered' | 'closed';
+/**
+ * How a stream start went: `completed` = the result was already delivered (to this or another
+ * stream); `delivered` = the client's Last-Event-ID shows it has the outcome; `busy` = the
+ * session already has its maximum of open streams.
+ */
+export type StartOutcome = 'open' | 'not_found' | 'completed' | 'delivered' | 'busy' | 'closed';
 
 export interface LiveCounts {
   streams: number;
@@ -28,13 +33,20 @@ export interface LiveCounts {
   subscriptions: number;
 }
 
+/** Two: the browser's stream and one reconnect overlapping it. Anything more is a watcher too many. */
+export const MAX_STREAMS_PER_SESSION = 2;
 /** Node timers overflow past ~24.8 days. */
 const MAX_TIMER_MS = 2_147_000_000;
+
+/** A lease outlives three missed renewals, so a crashed instance's streams free their slots soon. */
+export const leaseTtlOf = (pingIntervalMs: number) => Math.max(3 * pingIntervalMs, 3000);
 
 /**
  * One client watching one session. It subscribes before it reads, so no change can fall between
  * the read and the subscription; every notice (and every ping tick) re-reads the record, and the
- * progress level makes repeated reads harmless. Real timers schedule; the injected clock decides.
+ * progress level makes repeated reads harmless. When the record says approved, the stream tries
+ * the store's deliver-once step; only the winner writes COMPLETE. Real timers schedule; the
+ * injected clock decides.
  */
 export class QrStream {
   private seen: number;
@@ -43,8 +55,12 @@ export class QrStream {
   private pingTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private leased = false;
+  private delivering = false;
   /** A notice arrived before the sink opened; re-read once it has. */
   private missed = false;
+  private readonly leaseId = randomId(9);
+  private readonly leaseTtlMs: number;
 
   constructor(
     private readonly id: string,
@@ -53,6 +69,7 @@ export class QrStream {
     private readonly onDispose: (stream: QrStream) => void,
   ) {
     this.seen = lastSeen;
+    this.leaseTtlMs = leaseTtlOf(deps.pingIntervalMs);
   }
 
   /** Opens the sink (via `open`) only when the session exists and has something left to say. */
@@ -67,7 +84,12 @@ export class QrStream {
       const session = await this.deps.qr.read(this.id);
       if (this.closed) return 'closed';
       if (!session) return this.stop('not_found');
+      // Whatever Last-Event-ID says: the result went out once and is not to be had again.
+      if (session.status === 'completed') return this.stop('completed');
       if (this.seen >= level.final) return this.stop('delivered');
+      this.leased = await this.hold();
+      if (this.closed) return 'closed';
+      if (!this.leased) return this.stop('busy');
       this.sink = open();
       this.sink.send('CONNECT', { expiresAt: isoAt(session.expiresAt) }, String(Math.max(this.seen, level.connected)));
       this.seen = Math.max(this.seen, level.connected);
@@ -81,7 +103,7 @@ export class QrStream {
     }
   }
 
-  /** Client gone or server closing: ends the sink and releases the timers and the subscription. */
+  /** Client gone or server closing: ends the sink and releases the timers, lease and subscription. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -91,6 +113,11 @@ export class QrStream {
     this.expiryTimer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    if (this.leased) {
+      this.leased = false;
+      // A lease that cannot be released (store down) lapses by itself within leaseTtl.
+      this.deps.qr.releaseStream(this.id, this.leaseId).catch(() => undefined);
+    }
     this.sink?.end();
     this.onDispose(this);
   }
@@ -108,9 +135,14 @@ export class QrStream {
     return outcome;
   }
 
+  private hold(): Promise<boolean> {
+    return this.deps.qr.holdStream(this.id, this.leaseId, this.deps.clock.now() + this.leaseTtlMs, MAX_STREAMS_PER_SESSION);
+  }
+
   private schedule(expiresAt: number): void {
     this.pingTimer = setInterval(() => {
       this.sink?.send('ping', { time: isoAt(this.deps.clock.now()) });
+      this.hold().catch(() => undefined);
       // Each tick also re-reads: a lost pub/sub notice (or a moved clock) is caught within one interval.
       void this.sync();
     }, this.deps.pingIntervalMs);
@@ -147,11 +179,36 @@ export class QrStream {
 
   private apply(session: QrSession | null): void {
     if (this.closed || !this.sink) return;
-    for (const event of eventsToSend(session, this.seen, this.deps.clock.now())) {
+    const step = nextStep(session, this.seen, this.deps.clock.now());
+    for (const event of step.events) {
       this.sink.send(event.name, event.data, String(event.level));
       this.seen = event.level;
     }
-    if (this.seen >= level.final) this.close();
+    if (step.then === 'end') this.close();
+    else if (step.then === 'deliver') void this.deliver();
+  }
+
+  /** Tries the deliver-once step; a stream that loses it ends without tokens. */
+  private async deliver(): Promise<void> {
+    if (this.delivering || this.closed) return;
+    this.delivering = true;
+    try {
+      const outcome = await this.deps.qr.deliver(this.id, () => !this.closed);
+      if (outcome.kind === 'complete') {
+        this.sink?.send('COMPLETE', outcome.data, String(level.final));
+        this.seen = level.final;
+        this.close();
+      } else if (outcome.kind === 'completed') this.close();
+      else if (outcome.kind === 'denied' || outcome.kind === 'none') {
+        this.delivering = false;
+        await this.sync();
+      }
+    } catch (err) {
+      // Minting failed (store trouble); the claim was given back and the next tick tries again.
+      this.deps.logger.warn({ err, session: sessionRef(this.id) }, 'qr stream could not deliver its result');
+    } finally {
+      this.delivering = false;
+    }
   }
 }
 
