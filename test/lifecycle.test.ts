@@ -47,7 +47,12 @@ describe('configuration', () => {
   it('requires a JWT_SECRET of 32 bytes or more in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toHaveLength(32);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://home.example.org' }).jwtSecret).toHaveLength(32);
+  });
+
+  it('requires PUBLIC_URL in production, so QR links never come from a Host header', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toThrow(/PUBLIC_URL/);
+    expect(loadConfig({ NODE_ENV: 'development' }).publicUrl).toBeUndefined();
   });
 
   it('reads durations and defaults as the contract says', () => {

@@ -5,17 +5,22 @@ import { getJson, pair, postJson, useRelay } from './helpers/relay.ts';
 import { openSse } from './helpers/sse.ts';
 
 describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)', (store) => {
-  const current = useRelay({ env: { STORE: store } });
+  const current = useRelay({ env: { STORE: store, ALLOWED_HOSTS: '127.0.0.1' } });
 
-  it('creates a session with a 128-bit id and links built from the request', async () => {
+  it('creates a session with two different 128-bit ids; only the scan id is in the QR link', async () => {
     const relay = current();
     const res = await postJson(`${relay.url}/api/v1/qr/sessions`, {});
     expect(res.status).toBe(201);
-    const { sessionId, expiresAt, approveUrl, qrSvgUrl } = res.body;
-    expect(sessionId).toMatch(/^[A-Za-z0-9_-]{22,}$/);
-    expect(Buffer.from(sessionId, 'base64url').length).toBeGreaterThanOrEqual(16);
+    const { sessionId, scanId, expiresAt, approveUrl, qrSvgUrl } = res.body;
+    for (const id of [sessionId, scanId]) {
+      expect(id).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+      expect(Buffer.from(id, 'base64url').length).toBeGreaterThanOrEqual(16);
+    }
+    expect(scanId).not.toBe(sessionId);
     expect(Date.parse(expiresAt) - relay.clock.now()).toBe(185_000);
-    expect(approveUrl).toBe(`${relay.url}/?approve=${sessionId}`);
+    // ALLOWED_HOSTS lists 127.0.0.1, so the request's Host is believed.
+    expect(approveUrl).toBe(`${relay.url}/?approve=${scanId}`);
+    expect(approveUrl).not.toContain(sessionId);
     expect(qrSvgUrl).toBe(`${relay.url}/api/v1/qr/sessions/${sessionId}/qr.svg`);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const other = await createSession(relay);
@@ -30,10 +35,10 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
     const connect = await stream.next('CONNECT');
     expect(connect).toMatchObject({ id: '1', data: { expiresAt: session.expiresAt } });
 
-    const looked = await getJson(sessionUrl(relay, session.sessionId), phone.token);
+    const looked = await getJson(sessionUrl(relay, session.scanId), phone.token);
     expect(looked.status).toBe(200);
     expect(looked.body).toEqual({
-      sessionId: session.sessionId,
+      scanId: session.scanId,
       status: 'scanned',
       requestedFrom: { ip: expect.any(String), userAgent: 'Firefox/140' },
       clientName: 'Office laptop',
@@ -42,7 +47,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
     });
     expect(await stream.next('SCANNED')).toMatchObject({ id: '2', data: { clientName: 'Alice phone' } });
 
-    const approved = await postJson(sessionUrl(relay, session.sessionId, '/approve'), {}, bearer(phone.token));
+    const approved = await postJson(sessionUrl(relay, session.scanId, '/approve'), {}, bearer(phone.token));
     expect(approved).toMatchObject({ status: 200, body: { success: true } });
     const complete = await stream.next('COMPLETE');
     expect(complete.id).toBe('3');
@@ -71,13 +76,13 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
     const session = await createSession(relay);
     const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));
     await stream.next('CONNECT');
-    expect((await postJson(sessionUrl(relay, session.sessionId, '/deny'), {}, bearer(phone.token))).body).toEqual({ success: true });
+    expect((await postJson(sessionUrl(relay, session.scanId, '/deny'), {}, bearer(phone.token))).body).toEqual({ success: true });
     expect((await stream.next('FAIL')).data).toEqual({ reason: 'denied' });
     await stream.ended;
     expect(stream.events.map((e) => e.event)).toEqual(['CONNECT', 'SCANNED', 'FAIL']);
     const grants = await getJson(`${relay.url}/api/v1/grants`, phone.token);
     expect(grants.body.grants).toHaveLength(1);
-    const again = await postJson(sessionUrl(relay, session.sessionId, '/approve'), {}, bearer(phone.token));
+    const again = await postJson(sessionUrl(relay, session.scanId, '/approve'), {}, bearer(phone.token));
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('session_completed');
   });
@@ -86,7 +91,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
     const relay = current();
     const phone = await pair(relay);
     const session = await createSession(relay);
-    expect((await postJson(sessionUrl(relay, session.sessionId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
+    expect((await postJson(sessionUrl(relay, session.scanId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
     const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));
     const complete = await stream.next('COMPLETE');
     await stream.ended;
@@ -94,18 +99,18 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
     expect((await getJson(`${relay.url}/api/v1/me`, complete.data.token)).status).toBe(200);
   });
 
-  it('resumes after a reconnect with Last-Event-ID, and tells a client that has the outcome to stop', async () => {
+  it('resumes after a reconnect with Last-Event-ID, and refuses every stream after delivery with 409', async () => {
     const relay = current();
     const phone = await pair(relay);
     const session = await createSession(relay);
     const first = await openSse(sessionUrl(relay, session.sessionId, '/events'));
     await first.next('CONNECT');
-    await getJson(sessionUrl(relay, session.sessionId), phone.token);
+    await getJson(sessionUrl(relay, session.scanId), phone.token);
     const scanned = await first.next('SCANNED');
     first.close();
     await first.ended;
 
-    await postJson(sessionUrl(relay, session.sessionId, '/approve'), {}, bearer(phone.token));
+    await postJson(sessionUrl(relay, session.scanId, '/approve'), {}, bearer(phone.token));
     const second = await openSse(sessionUrl(relay, session.sessionId, '/events'), { lastEventId: scanned.id! });
     const complete = await second.next('COMPLETE');
     await second.ended;
@@ -115,12 +120,21 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
     ]);
     expect(complete.data.serial).toBe('home-1');
 
+    // The replay: whoever opens the stream again, with any Last-Event-ID or none, gets no tokens.
+    for (const lastEventId of [undefined, '3', '2', 'bogus']) {
+      const again = await fetch(sessionUrl(relay, session.sessionId, '/events'), { headers: lastEventId ? { 'last-event-id': lastEventId } : {} });
+      expect(again.status).toBe(409);
+      expect((await again.json()).error.code).toBe('session_completed');
+    }
+  });
+
+  it('tells a client that already saw a denial to stop (204)', async () => {
+    const relay = current();
+    const phone = await pair(relay);
+    const session = await createSession(relay);
+    await postJson(sessionUrl(relay, session.scanId, '/deny'), {}, bearer(phone.token));
     const done = await fetch(sessionUrl(relay, session.sessionId, '/events'), { headers: { 'last-event-id': '3' } });
     expect(done.status).toBe(204);
-    // A garbage Last-Event-ID counts as "nothing seen yet".
-    const fresh = await openSse(sessionUrl(relay, session.sessionId, '/events'), { lastEventId: 'bogus' });
-    await fresh.ended;
-    expect(fresh.events.map((e) => e.event)).toEqual(['CONNECT', 'SCANNED', 'COMPLETE']);
   });
 
   it('lets exactly one of several concurrent approvals win', async () => {
@@ -129,7 +143,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
     const session = await createSession(relay);
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        postJson(sessionUrl(relay, session.sessionId, i % 2 ? '/approve' : '/deny'), {}, bearer(phone.token)),
+        postJson(sessionUrl(relay, session.scanId, i % 2 ? '/approve' : '/deny'), {}, bearer(phone.token)),
       ),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
@@ -149,7 +163,7 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
     const phone2 = await pair(relay, { serial: 'home-2', hubKey: key2 });
     const session = await createSession(relay);
     const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));
-    await postJson(sessionUrl(relay, session.sessionId, '/approve'), { clientName: 'Guest tablet' }, bearer(phone2.token));
+    await postJson(sessionUrl(relay, session.scanId, '/approve'), { clientName: 'Guest tablet' }, bearer(phone2.token));
     const complete = await stream.next('COMPLETE');
     expect(complete.data.serial).toBe('home-2');
     expect((await getJson(`${relay.url}/api/v1/me`, complete.data.token)).body).toMatchObject({ serial: 'home-2', clientName: 'Guest tablet' });
@@ -191,9 +205,9 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
   it('requires a bearer token to look at, approve or deny a session', async () => {
     const relay = current();
     const session = await createSession(relay);
-    expect((await getJson(sessionUrl(relay, session.sessionId))).status).toBe(401);
-    expect((await postJson(sessionUrl(relay, session.sessionId, '/approve'), {})).body.error.code).toBe('unauthorized');
-    expect((await postJson(sessionUrl(relay, session.sessionId, '/deny'), {}, bearer('nope.nope.nope'))).body.error.code).toBe('invalid_token');
+    expect((await getJson(sessionUrl(relay, session.scanId))).status).toBe(401);
+    expect((await postJson(sessionUrl(relay, session.scanId, '/approve'), {})).body.error.code).toBe('unauthorized');
+    expect((await postJson(sessionUrl(relay, session.scanId, '/deny'), {}, bearer('nope.nope.nope'))).body.error.code).toBe('invalid_token');
   });
 
   it('validates bodies', async () => {
@@ -202,8 +216,8 @@ describe.each(['memory', 'sqlite'])('QR login over Server-Sent Events (%s store)
     expect((await postJson(`${relay.url}/api/v1/qr/sessions`, { serial: 'x' })).status).toBe(400);
     expect((await postJson(`${relay.url}/api/v1/qr/sessions`, { clientName: 42 })).body.error.code).toBe('invalid_request');
     const session = await createSession(relay);
-    expect((await postJson(sessionUrl(relay, session.sessionId, '/approve'), { extra: true }, bearer(phone.token))).status).toBe(400);
+    expect((await postJson(sessionUrl(relay, session.scanId, '/approve'), { extra: true }, bearer(phone.token))).status).toBe(400);
     // A session survives a malformed approval.
-    expect((await postJson(sessionUrl(relay, session.sessionId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
+    expect((await postJson(sessionUrl(relay, session.scanId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
   });
 });

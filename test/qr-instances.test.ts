@@ -22,12 +22,12 @@ describe('QR login across instances sharing one store', () => {
     const session = await createSession(a);
     const stream = await openSse(sessionUrl(a, session.sessionId, '/events'));
     await stream.next('CONNECT');
-    await getJson(sessionUrl(b, session.sessionId), phone.token);
+    await getJson(sessionUrl(b, session.scanId), phone.token);
     expect((await stream.next('SCANNED')).data.clientName).toBe('test client');
-    expect((await postJson(sessionUrl(b, session.sessionId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
+    expect((await postJson(sessionUrl(b, session.scanId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
     const complete = await stream.next('COMPLETE');
     expect((await getJson(`${a.url}/api/v1/me`, complete.data.token)).status).toBe(200);
     // The loser of a cross-instance race sees the same 409 as on one instance.
-    expect((await postJson(sessionUrl(a, session.sessionId, '/deny'), {}, bearer(phone.token))).status).toBe(409);
+    expect((await postJson(sessionUrl(a, session.scanId, '/deny'), {}, bearer(phone.token))).status).toBe(409);
   });
 });

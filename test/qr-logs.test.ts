@@ -30,16 +30,18 @@ describe('QR session ids stay out of the logs', () => {
     const session = await createSession(relay);
     const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));
     await stream.next('CONNECT');
-    await getJson(sessionUrl(relay, session.sessionId), phone.token);
+    await getJson(sessionUrl(relay, session.scanId), phone.token);
     await fetch(session.qrSvgUrl).then((r) => r.text());
-    await postJson(sessionUrl(relay, session.sessionId, '/approve'), {}, bearer(phone.token));
+    await postJson(sessionUrl(relay, session.scanId, '/approve'), {}, bearer(phone.token));
     await stream.next('COMPLETE');
-    await postJson(sessionUrl(relay, session.sessionId, '/deny'), {}, bearer(phone.token));
+    await postJson(sessionUrl(relay, session.scanId, '/deny'), {}, bearer(phone.token));
     await new Promise((r) => setTimeout(r, 50));
 
     const log = sink.text();
     expect(log).toContain('qr session approved');
     expect(log).toContain('/api/v1/qr/sessions/:id');
+    expect(log).toContain('qr session delivered');
     expect(log).not.toContain(session.sessionId);
+    expect(log).not.toContain(session.scanId);
   });
 });

@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { attachResult, decide, eventsToSend, level, markScanned, type QrSession } from '../src/qr/rules.ts';
-import type { TokenResponse } from '../src/tokens/service.ts';
+import { claimDelivery, decide, holdLease, level, markScanned, nextStep, type QrSession, releaseDelivery, releaseLease } from '../src/qr/rules.ts';
 
 const now = 1_000_000;
 const session: QrSession = {
   id: 'id',
+  scanId: 'scan',
   status: 'pending',
   createdAt: now,
   expiresAt: now + 185_000,
   requestedFrom: { ip: '10.0.0.1', userAgent: 'ua' },
-  approveUrl: 'http://x/?approve=id',
+  approveUrl: 'http://x/?approve=scan',
 };
 const phone = { grantId: 'g1', serial: 'home-1', clientName: 'Alice phone' };
-const tokens = { success: true, token: 't', grantId: 'g2', serial: 'home-1' } as TokenResponse;
 
 describe('QR session rules', () => {
   it('marks a session scanned once, by the first phone', () => {
@@ -23,35 +22,55 @@ describe('QR session rules', () => {
     expect(again.result).toMatchObject({ kind: 'ok', changed: false, session: { scannedBy: phone } });
   });
 
-  it('decides once; unknown and expired sessions are not found', () => {
-    const approved = decide(session, 'approved', phone, now);
-    expect(approved.next).toMatchObject({ status: 'approved', scannedBy: phone });
-    expect(decide(approved.next!, 'denied', phone, now).result).toEqual({ kind: 'completed' });
-    expect(decide(null, 'approved', phone, now).result).toEqual({ kind: 'none' });
-    expect(decide(session, 'approved', phone, session.expiresAt).result).toEqual({ kind: 'none' });
+  it('decides once and records only the decision; unknown and expired sessions are not found', () => {
+    const approved = decide(session, 'approved', phone, now, 'Laptop');
+    expect(approved.next).toMatchObject({ status: 'approved', scannedBy: phone, decision: { approverGrantId: 'g1', serial: 'home-1', clientName: 'Laptop', at: now } });
+    expect(JSON.stringify(approved.next)).not.toMatch(/token/i);
+    expect(decide(approved.next!, 'denied', phone, now, 'x').result).toEqual({ kind: 'completed' });
+    expect(decide(null, 'approved', phone, now, 'x').result).toEqual({ kind: 'none' });
+    expect(decide(session, 'approved', phone, session.expiresAt, 'x').result).toEqual({ kind: 'none' });
   });
 
-  it('attaches tokens only to a live approved session without a result', () => {
-    const approved = decide(session, 'approved', phone, now).next!;
-    expect(attachResult(approved, tokens, now)).toMatchObject({ result: true, next: { result: tokens } });
-    expect(attachResult(session, tokens, now).result).toBe(false);
-    expect(attachResult(approved, tokens, approved.expiresAt).result).toBe(false);
+  it('lets exactly one claim deliver; a released claim can be taken again', () => {
+    expect(claimDelivery(session, now).result).toEqual({ kind: 'not_ready' });
+    const approved = decide(session, 'approved', phone, now, 'Laptop').next!;
+    const first = claimDelivery(approved, now);
+    expect(first.result.kind).toBe('claimed');
+    expect(first.next).toMatchObject({ status: 'completed', deliveredAt: now });
+    expect(claimDelivery(first.next!, now).result).toEqual({ kind: 'completed' });
+    expect(decide(first.next!, 'denied', phone, now, 'x').result).toEqual({ kind: 'completed' });
+    const released = releaseDelivery(first.next!, now).next!;
+    expect(released.status).toBe('approved');
+    expect(claimDelivery(released, now).result.kind).toBe('claimed');
+    expect(claimDelivery(approved, approved.expiresAt).result).toEqual({ kind: 'none' });
   });
 
-  it('tells a stream only what it has not seen', () => {
+  it('tells a stream what to send and whether to deliver', () => {
     const scanned = markScanned(session, phone, now).next!;
-    const done = { ...decide(scanned, 'approved', phone, now).next!, result: tokens };
-    const names = (s: QrSession | null, seen: number, at = now) => eventsToSend(s, seen, at).map((e) => e.name);
-    expect(names(session, level.connected)).toEqual([]);
-    expect(names(scanned, level.connected)).toEqual(['SCANNED']);
-    expect(names(scanned, level.scanned)).toEqual([]);
-    expect(names(done, level.connected)).toEqual(['SCANNED', 'COMPLETE']);
-    expect(names(done, level.scanned)).toEqual(['COMPLETE']);
-    expect(names(done, level.final)).toEqual([]);
-    // Approved but the grant not made yet: wait, unless time is up.
-    expect(names({ ...done, result: undefined }, level.scanned)).toEqual([]);
-    expect(names({ ...done, result: undefined }, level.scanned, done.expiresAt)).toEqual(['FAIL']);
-    expect(eventsToSend(null, level.connected, now)).toEqual([{ name: 'FAIL', data: { reason: 'expired' }, level: 3 }]);
-    expect(eventsToSend({ ...scanned, status: 'denied' }, level.scanned, now)).toEqual([{ name: 'FAIL', data: { reason: 'denied' }, level: 3 }]);
+    const approved = decide(scanned, 'approved', phone, now, 'x').next!;
+    const done = claimDelivery(approved, now).next!;
+    const step = (s: QrSession | null, seen: number, at = now) => {
+      const { events, then } = nextStep(s, seen, at);
+      return [...events.map((e) => e.name), then];
+    };
+    expect(step(session, level.connected)).toEqual(['wait']);
+    expect(step(scanned, level.connected)).toEqual(['SCANNED', 'wait']);
+    expect(step(approved, level.connected)).toEqual(['SCANNED', 'deliver']);
+    expect(step(approved, level.scanned)).toEqual(['deliver']);
+    expect(step(done, level.scanned)).toEqual(['end']);
+    expect(step(approved, level.scanned, approved.expiresAt)).toEqual(['FAIL', 'end']);
+    expect(step(null, level.connected)).toEqual(['FAIL', 'end']);
+    expect(nextStep({ ...scanned, status: 'denied' }, level.scanned, now).events).toEqual([{ name: 'FAIL', data: { reason: 'denied' }, level: 3 }]);
+  });
+
+  it('holds at most max live stream leases; expired ones do not count', () => {
+    const a = holdLease(null, 'a', now + 30_000, 2, now, now + 30_000).next!;
+    const b = holdLease(a, 'b', now + 30_000, 2, now, now + 30_000).next!;
+    expect(holdLease(b, 'c', now + 30_000, 2, now, now + 30_000).result).toBe(false);
+    expect(holdLease(b, 'a', now + 60_000, 2, now, now + 60_000).result).toBe(true);
+    expect(holdLease(b, 'c', now + 90_000, 2, now + 30_000, now + 90_000).result).toBe(true);
+    const onlyB = releaseLease(b, 'a', now).next!;
+    expect(Object.keys(onlyB.leases)).toEqual(['b']);
+    expect(releaseLease(onlyB, 'b', now).next).toBeNull();
   });
 });

@@ -14,13 +14,13 @@ describe('QR approval from a dashboard socket', () => {
     const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));
     await stream.next('CONNECT');
 
-    const looked = await emitAck(socket, 'qr:get', { sessionId: session.sessionId });
-    expect(looked).toMatchObject({ ok: true, data: { sessionId: session.sessionId, status: 'scanned' } });
+    const looked = await emitAck(socket, 'qr:get', { scanId: session.scanId });
+    expect(looked).toMatchObject({ ok: true, data: { scanId: session.scanId, status: 'scanned' } });
     expect((await stream.next('SCANNED')).data).toEqual({ clientName: 'Alice phone' });
 
-    expect(await emitAck(socket, 'qr:approve', { sessionId: session.sessionId, clientName: 'Kitchen tablet' })).toEqual({ ok: true, data: { success: true } });
+    expect(await emitAck(socket, 'qr:approve', { scanId: session.scanId, clientName: 'Kitchen tablet' })).toEqual({ ok: true, data: { success: true } });
     expect((await stream.next('COMPLETE')).data).toMatchObject({ serial: 'home-1', success: true });
-    const again = await emitAck(socket, 'qr:deny', { sessionId: session.sessionId });
+    const again = await emitAck(socket, 'qr:deny', { scanId: session.scanId });
     expect(again).toMatchObject({ ok: false, error: { code: 'session_completed' } });
   });
 
@@ -28,8 +28,8 @@ describe('QR approval from a dashboard socket', () => {
     const relay = current();
     const phone = await pair(relay);
     const socket = await connectDashboard(relay, phone.token);
-    expect(await emitAck(socket, 'qr:approve', { sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' })).toMatchObject({ ok: false, error: { code: 'session_not_found' } });
-    expect(await emitAck(socket, 'qr:get', { sessionId: '../etc' })).toMatchObject({ ok: false, error: { code: 'session_not_found' } });
-    expect(await emitAck(socket, 'qr:deny', { sessionId: 5 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(await emitAck(socket, 'qr:approve', { scanId: 'AAAAAAAAAAAAAAAAAAAAAA' })).toMatchObject({ ok: false, error: { code: 'session_not_found' } });
+    expect(await emitAck(socket, 'qr:get', { scanId: '../etc' })).toMatchObject({ ok: false, error: { code: 'session_not_found' } });
+    expect(await emitAck(socket, 'qr:deny', { scanId: 5 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
   });
 });

@@ -63,8 +63,8 @@ describe('QR streams over time', () => {
     expect((await stream.next('FAIL', 3000)).data).toEqual({ reason: 'expired' });
     await stream.ended;
     expect((await getJson(sessionUrl(relay, session.sessionId, '/events'))).body.error.code).toBe('session_not_found');
-    expect((await getJson(sessionUrl(relay, session.sessionId), phone.token)).status).toBe(404);
-    expect((await postJson(sessionUrl(relay, session.sessionId, '/approve'), {}, bearer(phone.token))).status).toBe(404);
+    expect((await getJson(sessionUrl(relay, session.scanId), phone.token)).status).toBe(404);
+    expect((await postJson(sessionUrl(relay, session.scanId, '/approve'), {}, bearer(phone.token))).status).toBe(404);
   });
 
   it('expires by real time with a short QR_SESSION_TTL', async () => {
@@ -90,14 +90,16 @@ describe('QR streams over time', () => {
   it('builds the links from PUBLIC_URL when it is set', async () => {
     relay = await startRelay({ env: { PUBLIC_URL: 'https://home.example.org/' } });
     const session = await createSession(relay);
-    expect(session.approveUrl).toBe(`https://home.example.org/?approve=${session.sessionId}`);
+    expect(session.approveUrl).toBe(`https://home.example.org/?approve=${session.scanId}`);
     expect(session.qrSvgUrl).toBe(`https://home.example.org/api/v1/qr/sessions/${session.sessionId}/qr.svg`);
   });
 
   it('ends open streams promptly when the server closes', async () => {
     relay = await startRelay();
-    const session = await createSession(relay);
-    const streams = await Promise.all(Array.from({ length: 5 }, () => openSse(sessionUrl(relay!, session.sessionId, '/events'))));
+    const sessions = await Promise.all(Array.from({ length: 3 }, () => createSession(relay!)));
+    const streams = await Promise.all(
+      [...sessions, ...sessions.slice(0, 2)].map((session) => openSse(sessionUrl(relay!, session.sessionId, '/events'))),
+    );
     await Promise.all(streams.map((s) => s.next('CONNECT')));
     const started = Date.now();
     await relay.close();

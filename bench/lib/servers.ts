@@ -71,6 +71,7 @@ export async function startServer(kind: ServerKind, options: { store?: 'memory' 
     HOME_SERIAL: BENCH_SERIAL,
     HUB_KEY: BENCH_HUB_KEY,
     JWT_SECRET: BENCH_JWT_SECRET,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dataDir,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
   };

@@ -178,7 +178,8 @@ export class QrStream {
   }
 
   private apply(session: QrSession | null): void {
-    if (this.closed || !this.sink) return;
+    // While this stream holds the claim, the record says `completed` because of it: not a reason to end.
+    if (this.closed || !this.sink || this.delivering) return;
     const step = nextStep(session, this.seen, this.deps.clock.now());
     for (const event of step.events) {
       this.sink.send(event.name, event.data, String(event.level));
