@@ -4,15 +4,16 @@ import { when } from '../shared/time.js';
 import { api } from './api.js';
 
 /**
- * `/?approve=<sessionId>`: another browser asks to be logged in to this home. Shows who asks
- * (the GET marks the session scanned) and lets this signed-in dashboard approve or deny.
+ * `/?approve=<scanId>`: another browser asks to be logged in to this home. Shows who asks
+ * (the GET marks the session scanned): its address, browser and key fingerprint, which the
+ * person compares with the one beside the QR code before approving or denying.
  */
-export function approveView(sessionId) {
+export function approveView(scanId) {
   const section = byId('approve-section');
   const details = byId('approve-details');
   const status = byId('approve-status');
   const buttons = byId('approve-buttons');
-  const path = `/api/v1/qr/sessions/${encodeURIComponent(sessionId)}`;
+  const path = `/api/v1/qr/sessions/${encodeURIComponent(scanId)}`;
 
   const say = (text, kind = 'info') => {
     status.textContent = text;
@@ -56,8 +57,15 @@ export function approveView(sessionId) {
           h('dd', { class: 'ua' }, from.userAgent || 'unknown'),
           h('dt', {}, 'Asked at'),
           h('dd', {}, when(session.createdAt)),
+          h('dt', {}, 'Key check'),
+          h('dd', { class: 'fingerprint', id: 'approve-fingerprint' }, session.keyFingerprint ?? 'none (the result will not be sealed)'),
         );
-        say('Only approve if you are logging in that browser yourself.', 'warning');
+        say(
+          session.keyFingerprint
+            ? 'Only approve if you are logging in that browser yourself and it shows the same key check.'
+            : 'Only approve if you are logging in that browser yourself.',
+          'warning',
+        );
         show(buttons, true);
         byId('approve-yes').focus();
       } catch (err) {
