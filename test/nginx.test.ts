@@ -97,9 +97,9 @@ describeWith('through nginx (deploy/nginx.conf)', nginxBinary(), 'nginx', (nginx
         // Each event must arrive while the stream is still open. (Two guards keep nginx from holding
         // them: proxy_buffering off in the config and the relay's own X-Accel-Buffering: no.)
         await stream.next('CONNECT');
-        await getJson(sessionUrl({ url }, session.sessionId), phone.token);
+        await getJson(sessionUrl({ url }, session.scanId), phone.token);
         expect((await stream.next('SCANNED')).data.clientName).toBe('phone');
-        expect((await postJson(sessionUrl({ url }, session.sessionId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
+        expect((await postJson(sessionUrl({ url }, session.scanId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
         const complete = await stream.next('COMPLETE');
         expect((await getJson(`${url}/api/v1/me`, complete.data.token)).status).toBe(200);
         await stream.ended;

@@ -136,11 +136,12 @@ export async function qrLoop(home: Home, tally: Tally, until: number): Promise<v
     tally.count('qr/sessions', created.status, created.body);
     if (created.status !== 201) continue;
     const id = created.body.sessionId as string;
+    const scanId = created.body.scanId as string;
     const stream = await openSse(`${url}/api/v1/qr/sessions/${id}/events`);
-    const scanned = await fetch(`${url}/api/v1/qr/sessions/${id}`, { headers: auth });
+    const scanned = await fetch(`${url}/api/v1/qr/sessions/${scanId}`, { headers: auth });
     tally.count('qr/get', scanned.status, await scanned.json());
     const approve = Math.random() < 0.9;
-    const decided = await fetch(`${url}/api/v1/qr/sessions/${id}/${approve ? 'approve' : 'deny'}`, { method: 'POST', headers: auth });
+    const decided = await fetch(`${url}/api/v1/qr/sessions/${scanId}/${approve ? 'approve' : 'deny'}`, { method: 'POST', headers: auth });
     tally.count(`qr/${approve ? 'approve' : 'deny'}`, decided.status, await decided.json());
     const outcome = await stream.next(approve ? 'COMPLETE' : 'FAIL', 10_000).catch(() => null);
     if (!outcome) tally.unexpected.push(`qr session ${approve ? 'approved' : 'denied'} but the stream never said so`);
