@@ -61,6 +61,7 @@ const schema = z
     DEMO_DEVICES: flag(true),
     // Hosts whose Host header may become the origin of QR links when PUBLIC_URL is unset.
     ALLOWED_HOSTS: z.string().default(''),
+    QR_SCAN_ROTATION: duration('30', 's'),
   })
   .superRefine((env, ctx) => {
     if (env.STORE === 'redis' && !env.REDIS_URL) {
@@ -114,6 +115,8 @@ export interface Config {
   readonly demoDevices: boolean;
   /** Lower-case `host` or `host:port` entries (ALLOWED_HOSTS); a bare host allows any port. */
   readonly allowedHosts: readonly string[];
+  /** A pending QR session's scan id is replaced this often while its browser watches. */
+  readonly qrScanRotationMs: number;
 }
 
 export class ConfigError extends Error {
@@ -182,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         .map((s) => s.trim().toLowerCase())
         .filter(Boolean),
     ),
+    qrScanRotationMs: e.QR_SCAN_ROTATION,
   });
 }
 

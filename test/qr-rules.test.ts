@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claimDelivery, decide, holdLease, level, markScanned, nextStep, type QrSession, releaseDelivery, releaseLease } from '../src/qr/rules.ts';
+import { claimDelivery, rotateScan, decide, holdLease, level, markScanned, nextStep, type QrSession, releaseDelivery, releaseLease } from '../src/qr/rules.ts';
 
 const now = 1_000_000;
 const session: QrSession = {
@@ -10,35 +10,37 @@ const session: QrSession = {
   expiresAt: now + 185_000,
   requestedFrom: { ip: '10.0.0.1', userAgent: 'ua' },
   approveUrl: 'http://x/?approve=scan',
+  baseUrl: 'http://x',
+  scanIssuedAt: now,
 };
 const phone = { grantId: 'g1', serial: 'home-1', clientName: 'Alice phone' };
 
 describe('QR session rules', () => {
   it('marks a session scanned once, by the first phone', () => {
-    const first = markScanned(session, phone, now);
+    const first = markScanned(session, 'scan', phone, now);
     expect(first.result).toMatchObject({ kind: 'ok', changed: true });
-    const again = markScanned(first.next!, { ...phone, clientName: 'Bob' }, now);
+    const again = markScanned(first.next!, 'scan', { ...phone, clientName: 'Bob' }, now);
     expect(again.next).toBeUndefined();
     expect(again.result).toMatchObject({ kind: 'ok', changed: false, session: { scannedBy: phone } });
   });
 
   it('decides once and records only the decision; unknown and expired sessions are not found', () => {
-    const approved = decide(session, 'approved', phone, now, 'Laptop');
+    const approved = decide(session, 'scan', 'approved', phone, now, 'Laptop');
     expect(approved.next).toMatchObject({ status: 'approved', scannedBy: phone, decision: { approverGrantId: 'g1', serial: 'home-1', clientName: 'Laptop', at: now } });
     expect(JSON.stringify(approved.next)).not.toMatch(/token/i);
-    expect(decide(approved.next!, 'denied', phone, now, 'x').result).toEqual({ kind: 'completed' });
-    expect(decide(null, 'approved', phone, now, 'x').result).toEqual({ kind: 'none' });
-    expect(decide(session, 'approved', phone, session.expiresAt, 'x').result).toEqual({ kind: 'none' });
+    expect(decide(approved.next!, 'scan', 'denied', phone, now, 'x').result).toEqual({ kind: 'completed' });
+    expect(decide(null, 'scan', 'approved', phone, now, 'x').result).toEqual({ kind: 'none' });
+    expect(decide(session, 'scan', 'approved', phone, session.expiresAt, 'x').result).toEqual({ kind: 'none' });
   });
 
   it('lets exactly one claim deliver; a released claim can be taken again', () => {
     expect(claimDelivery(session, now).result).toEqual({ kind: 'not_ready' });
-    const approved = decide(session, 'approved', phone, now, 'Laptop').next!;
+    const approved = decide(session, 'scan', 'approved', phone, now, 'Laptop').next!;
     const first = claimDelivery(approved, now);
     expect(first.result.kind).toBe('claimed');
     expect(first.next).toMatchObject({ status: 'completed', deliveredAt: now });
     expect(claimDelivery(first.next!, now).result).toEqual({ kind: 'completed' });
-    expect(decide(first.next!, 'denied', phone, now, 'x').result).toEqual({ kind: 'completed' });
+    expect(decide(first.next!, 'scan', 'denied', phone, now, 'x').result).toEqual({ kind: 'completed' });
     const released = releaseDelivery(first.next!, now).next!;
     expect(released.status).toBe('approved');
     expect(claimDelivery(released, now).result.kind).toBe('claimed');
@@ -46,8 +48,8 @@ describe('QR session rules', () => {
   });
 
   it('tells a stream what to send and whether to deliver', () => {
-    const scanned = markScanned(session, phone, now).next!;
-    const approved = decide(scanned, 'approved', phone, now, 'x').next!;
+    const scanned = markScanned(session, 'scan', phone, now).next!;
+    const approved = decide(scanned, 'scan', 'approved', phone, now, 'x').next!;
     const done = claimDelivery(approved, now).next!;
     const step = (s: QrSession | null, seen: number, at = now) => {
       const { events, then } = nextStep(s, seen, at);
@@ -72,5 +74,19 @@ describe('QR session rules', () => {
     const onlyB = releaseLease(b, 'a', now).next!;
     expect(Object.keys(onlyB.leases)).toEqual(['b']);
     expect(releaseLease(onlyB, 'b', now).next).toBeNull();
+  });
+
+  it('rotates a pending scan id once per period; the old one then finds nothing', () => {
+    const fresh = { scanId: 'scan2', approveUrl: 'http://x/?approve=scan2' };
+    expect(rotateScan(session, 'scan', fresh, 30_000, now + 29_999).result).toBe(false);
+    const rotated = rotateScan(session, 'scan', fresh, 30_000, now + 30_000);
+    expect(rotated.next).toMatchObject({ scanId: 'scan2', approveUrl: fresh.approveUrl, scanIssuedAt: now + 30_000 });
+    // A second rotator that expected the old id changes nothing.
+    expect(rotateScan(rotated.next!, 'scan', { scanId: 'scan3', approveUrl: '' }, 30_000, now + 60_000).result).toBe(false);
+    expect(markScanned(rotated.next!, 'scan', phone, now).result).toEqual({ kind: 'none' });
+    expect(decide(rotated.next!, 'scan', 'approved', phone, now, 'x').result).toEqual({ kind: 'none' });
+    // Once scanned, the phone holds the id: no more rotation.
+    const scanned = markScanned(rotated.next!, 'scan2', phone, now).next!;
+    expect(rotateScan(scanned, 'scan2', fresh, 30_000, now + 90_000).result).toBe(false);
   });
 });

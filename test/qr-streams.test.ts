@@ -32,7 +32,7 @@ describe('QR stream resources', () => {
       );
     }
     await Promise.all(streams.map((s) => s.next('CONNECT', 10_000)));
-    expect(qr.liveStreams()).toEqual({ streams: 500, timers: 1000, subscriptions: 500 });
+    expect(qr.liveStreams()).toEqual({ streams: 500, timers: 1500, subscriptions: 500 });
     expect(pubsub.listenerCount()).toBe(baseline + 500);
 
     for (const stream of streams) stream.close();

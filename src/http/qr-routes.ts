@@ -60,16 +60,11 @@ export function qrRoutes(deps: QrRouteDeps, json: express.RequestHandler): Route
 
   router.post('/api/v1/qr/sessions', limitPerIp(rateLimiter, 'qr-session', config.rateLimits.qrPerMinute), json, async (req, res) => {
     const body = parsePayload(createBody, req.body);
-    const base = publicBaseUrl(req, config);
     const created = await qr.create({
       origin: originOf(req),
       clientName: body.clientName,
       publicKey: body.publicKey,
-      urls: ({ sessionId, scanId }) => ({
-        // The dashboard page on the phone reads ?approve= and asks its user to confirm. Only the scan id leaves the browser.
-        approveUrl: `${base}/?approve=${encodeURIComponent(scanId)}`,
-        qrSvgUrl: `${base}/api/v1/qr/sessions/${encodeURIComponent(sessionId)}/qr.svg`,
-      }),
+      baseUrl: publicBaseUrl(req, config),
     });
     res.set('Cache-Control', 'no-store').status(201).json(created);
   });

@@ -14,7 +14,7 @@ export interface QrFeature extends Feature {
 export function qrFeature({ deps, services }: FeatureContext): QrFeature {
   const { config, store, clock, logger } = deps;
   const service = new QrService({ config, store, clock, logger, grants: services.grants });
-  const streams = new QrStreams({ qr: service, pubsub: store, clock, logger, pingIntervalMs: config.qrPingIntervalMs });
+  const streams = new QrStreams({ qr: service, pubsub: store, clock, logger, pingIntervalMs: config.qrPingIntervalMs, scanRotationMs: config.qrScanRotationMs });
   return {
     name: 'qr',
     service,

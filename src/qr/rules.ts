@@ -35,8 +35,12 @@ export interface QrSession {
   requestedFrom: RequestOrigin;
   /** Name the new browser asked for; the approver may override it. */
   clientName?: string;
-  /** Kept so the SVG always encodes what the create response promised. */
+  /** Kept so the SVG always encodes the current scan id's link. */
   approveUrl: string;
+  /** Origin of the links, so a rotated scan id gets a link like the first. */
+  baseUrl: string;
+  /** When the current scan id was issued (it rotates while pending). */
+  scanIssuedAt: number;
   /** Public half of the browser's key: COMPLETE is sealed to it. */
   publicKey?: PublicJwk;
   keyFingerprint?: string;
@@ -59,8 +63,9 @@ const isLive = (s: QrSession | null, now: number): s is QrSession => s !== null 
 const isDecided = (s: QrSession) => s.status !== 'pending' && s.status !== 'scanned';
 
 /** The first phone to open the session marks it scanned; later looks change nothing. */
-export function markScanned(current: QrSession | null, approver: Approver, now: number): UpdateOutcome<QrSession, ScanOutcome> {
-  if (!isLive(current, now)) return { result: { kind: 'none' } };
+export function markScanned(current: QrSession | null, scanId: string, approver: Approver, now: number): UpdateOutcome<QrSession, ScanOutcome> {
+  // Checked inside the atomic step: a scan id rotated away meanwhile is an id nobody has.
+  if (!isLive(current, now) || current.scanId !== scanId) return { result: { kind: 'none' } };
   if (current.status !== 'pending') return { result: { kind: 'ok', session: current, changed: false } };
   const next: QrSession = { ...current, status: 'scanned', scannedBy: approver };
   return { next, result: { kind: 'ok', session: next, changed: true } };
@@ -69,12 +74,13 @@ export function markScanned(current: QrSession | null, approver: Approver, now: 
 /** Approve or deny, once: whoever decides second gets `completed`. An approval stores the decision only. */
 export function decide(
   current: QrSession | null,
+  scanId: string,
   decision: 'approved' | 'denied',
   approver: Approver,
   now: number,
   clientName: string,
 ): UpdateOutcome<QrSession, DecideOutcome> {
-  if (!isLive(current, now)) return { result: { kind: 'none' } };
+  if (!isLive(current, now) || current.scanId !== scanId) return { result: { kind: 'none' } };
   if (isDecided(current)) return { result: { kind: 'completed' } };
   const next: QrSession = { ...current, status: decision, scannedBy: current.scannedBy ?? approver };
   if (decision === 'approved') next.decision = { approverGrantId: approver.grantId, serial: approver.serial, clientName, at: now };
@@ -105,6 +111,22 @@ export function releaseDelivery(current: QrSession | null, now: number): UpdateO
 export function voidApproval(current: QrSession | null, now: number): UpdateOutcome<QrSession, void> {
   if (!isLive(current, now) || current.status !== 'completed') return { result: undefined };
   return { next: { ...current, status: 'denied' }, result: undefined };
+}
+
+/**
+ * Replaces the scan id of a pending session whose id is older than `rotationMs`, so an old
+ * photo of the QR is worthless. `expected` makes concurrent rotators (two streams) rotate once.
+ */
+export function rotateScan(
+  current: QrSession | null,
+  expected: string,
+  next: { scanId: string; approveUrl: string },
+  rotationMs: number,
+  now: number,
+): UpdateOutcome<QrSession, boolean> {
+  if (!isLive(current, now) || current.status !== 'pending' || current.scanId !== expected) return { result: false };
+  if (now < current.scanIssuedAt + rotationMs) return { result: false };
+  return { next: { ...current, ...next, scanIssuedAt: now }, result: true };
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type QrStatus,
   releaseDelivery,
   releaseLease,
+  rotateScan,
   type ScanOutcome,
   type StreamLeases,
   voidApproval,
@@ -27,7 +28,7 @@ import {
 import { checkedPublicKey, fingerprintOf, type PublicJwk, seal } from './seal.ts';
 
 export interface QrDeps {
-  config: Pick<Config, 'qrSessionTtlMs'>;
+  config: Pick<Config, 'qrSessionTtlMs' | 'qrScanRotationMs'>;
   store: Store;
   clock: Clock;
   logger: Logger;
@@ -99,20 +100,15 @@ export class QrService {
     return this.deps.store.ephemeral;
   }
 
-  /** `urls` builds the links from the new ids (the transport knows the base URL). */
-  async create(input: {
-    origin: RequestOrigin;
-    clientName?: string | undefined;
-    publicKey?: unknown;
-    urls: (ids: { sessionId: string; scanId: string }) => { approveUrl: string; qrSvgUrl: string };
-  }): Promise<QrCreated> {
+  /** `baseUrl` is the origin of the links (the transport decides it: PUBLIC_URL or an allowed Host). */
+  async create(input: { origin: RequestOrigin; clientName?: string | undefined; publicKey?: unknown; baseUrl: string }): Promise<QrCreated> {
     const { clock, config, logger } = this.deps;
     const publicKey: PublicJwk | undefined = input.publicKey === undefined ? undefined : checkedPublicKey(input.publicKey);
     const keyFingerprint = publicKey ? await fingerprintOf(publicKey) : undefined;
     const id = randomId(ID_BYTES);
     const scanId = randomId(ID_BYTES);
     const now = clock.now();
-    const urls = input.urls({ sessionId: id, scanId });
+    const urls = linksOf(input.baseUrl, id, scanId);
     const session: QrSession = {
       id,
       scanId,
@@ -122,6 +118,8 @@ export class QrService {
       requestedFrom: input.origin,
       ...(input.clientName ? { clientName: input.clientName } : {}),
       approveUrl: urls.approveUrl,
+      baseUrl: input.baseUrl,
+      scanIssuedAt: now,
       ...(publicKey && keyFingerprint ? { publicKey, keyFingerprint } : {}),
     };
     // 128 random bits never collide in practice; setIfAbsent makes that a checked fact.
@@ -141,7 +139,7 @@ export class QrService {
   async inspect(scanId: string, principal: Principal): Promise<QrSessionView> {
     const id = await this.sessionIdOf(scanId);
     const outcome = await this.kv.update<QrSession, ScanOutcome>(keyOf(id), (current) =>
-      markScanned(current, approverOf(principal), this.deps.clock.now()),
+      markScanned(current, scanId, approverOf(principal), this.deps.clock.now()),
     );
     if (outcome.kind === 'none') throw new AppError('session_not_found');
     if (outcome.changed) await this.notify(id, 'scanned');
@@ -152,14 +150,14 @@ export class QrService {
   async approve(scanId: string, principal: Principal, clientName?: string): Promise<void> {
     assertMayApproveQr(principal);
     const id = await this.sessionIdOf(scanId);
-    await this.decide(id, 'approved', principal, clientName);
+    await this.decide(id, scanId, 'approved', principal, clientName);
     this.deps.logger.info({ session: sessionRef(id), serial: principal.grant.serial, approver: principal.grant.id }, 'qr session approved');
     await this.notify(id, 'approved');
   }
 
   async deny(scanId: string, principal: Principal): Promise<void> {
     const id = await this.sessionIdOf(scanId);
-    await this.decide(id, 'denied', principal);
+    await this.decide(id, scanId, 'denied', principal);
     this.deps.logger.info({ session: sessionRef(id), approver: principal.grant.id }, 'qr session denied');
     await this.notify(id, 'denied');
   }
@@ -208,6 +206,26 @@ export class QrService {
     return { kind: 'complete', data };
   }
 
+  /**
+   * Gives a pending session a new scan id once its current one is `qrScanRotationMs` old; the old
+   * one stops working at once. True when this call rotated it (concurrent callers rotate once).
+   */
+  async rotate(id: string, expected: string): Promise<boolean> {
+    const { clock, config } = this.deps;
+    const session = await this.read(id);
+    if (!session || session.status !== 'pending' || session.scanId !== expected) return false;
+    if (clock.now() < session.scanIssuedAt + config.qrScanRotationMs) return false;
+    const scanId = randomId(ID_BYTES);
+    if (!(await this.kv.setIfAbsent(scanKeyOf(scanId), { sessionId: id }, session.expiresAt))) return false;
+    const { approveUrl } = linksOf(session.baseUrl, id, scanId);
+    const rotated = await this.kv.update<QrSession, boolean>(keyOf(id), (current) =>
+      rotateScan(current, expected, { scanId, approveUrl }, config.qrScanRotationMs, clock.now()),
+    );
+    await this.kv.del(scanKeyOf(rotated ? expected : scanId));
+    if (rotated) await this.notify(id, 'pending');
+    return rotated;
+  }
+
   /** Counts a stream against the session's cap (across instances); false when the cap is reached. */
   holdStream(id: string, leaseId: string, until: number, max: number): Promise<boolean> {
     return this.kv.update<StreamLeases, boolean>(streamsKeyOf(id), (current) =>
@@ -227,9 +245,9 @@ export class QrService {
     return session.id;
   }
 
-  private async decide(id: string, decision: 'approved' | 'denied', principal: Principal, clientName?: string) {
+  private async decide(id: string, scanId: string, decision: 'approved' | 'denied', principal: Principal, clientName?: string) {
     const outcome = await this.kv.update<QrSession, DecideOutcome>(keyOf(id), (current) =>
-      decide(current, decision, approverOf(principal), this.deps.clock.now(), clientName ?? current?.clientName ?? DEFAULT_CLIENT_NAME),
+      decide(current, scanId, decision, approverOf(principal), this.deps.clock.now(), clientName ?? current?.clientName ?? DEFAULT_CLIENT_NAME),
     );
     if (outcome.kind === 'none') throw new AppError('session_not_found');
     if (outcome.kind === 'completed') throw new AppError('session_completed');
@@ -244,6 +262,15 @@ export class QrService {
       this.deps.logger.warn({ err, session: sessionRef(id) }, 'could not publish qr session change');
     }
   }
+}
+
+/** The links of a session: the approve link carries only the scan id; the SVG is fetched with the session id. */
+export function linksOf(baseUrl: string, sessionId: string, scanId: string): { approveUrl: string; qrSvgUrl: string } {
+  return {
+    // The dashboard page on the phone reads ?approve= and asks its user to confirm.
+    approveUrl: `${baseUrl}/?approve=${encodeURIComponent(scanId)}`,
+    qrSvgUrl: `${baseUrl}/api/v1/qr/sessions/${encodeURIComponent(sessionId)}/qr.svg`,
+  };
 }
 
 function viewOf(s: QrSession): QrSessionView {

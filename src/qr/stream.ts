@@ -4,7 +4,7 @@ import { randomId } from '../crypto.ts';
 import type { Logger } from '../logger.ts';
 import type { PubSub, Unsubscribe } from '../store/types.ts';
 import { level, nextStep, type QrSession } from './rules.ts';
-import { channelOf, type QrService, sessionRef } from './service.ts';
+import { channelOf, linksOf, type QrService, sessionRef } from './service.ts';
 
 /** Where a stream writes; the transport (SSE today) implements it. */
 export interface QrSink {
@@ -18,6 +18,8 @@ export interface QrStreamDeps {
   clock: Clock;
   logger: Logger;
   pingIntervalMs: number;
+  /** How often a pending session's scan id is rotated while this stream watches it. */
+  scanRotationMs: number;
 }
 
 /**
@@ -54,6 +56,9 @@ export class QrStream {
   private unsubscribe: Unsubscribe | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private rotateTimer: NodeJS.Timeout | undefined;
+  /** The scan id this stream's client was last told (create response or a QR event). */
+  private scanId: string | undefined;
   private closed = false;
   private leased = false;
   private delivering = false;
@@ -93,6 +98,8 @@ export class QrStream {
       this.sink = open();
       this.sink.send('CONNECT', { expiresAt: isoAt(session.expiresAt) }, String(Math.max(this.seen, level.connected)));
       this.seen = Math.max(this.seen, level.connected);
+      // A session whose scan id rotated since creation: this client may hold an old QR, so announce it.
+      this.scanId = session.scanIssuedAt === session.createdAt ? session.scanId : undefined;
       this.schedule(session.expiresAt);
       this.apply(session);
       if (this.missed && !this.closed) void this.sync();
@@ -109,8 +116,10 @@ export class QrStream {
     this.closed = true;
     clearInterval(this.pingTimer);
     clearTimeout(this.expiryTimer);
+    clearInterval(this.rotateTimer);
     this.pingTimer = undefined;
     this.expiryTimer = undefined;
+    this.rotateTimer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     if (this.leased) {
@@ -125,7 +134,7 @@ export class QrStream {
   counts(): LiveCounts {
     return {
       streams: 1,
-      timers: (this.pingTimer ? 1 : 0) + (this.expiryTimer ? 1 : 0),
+      timers: (this.pingTimer ? 1 : 0) + (this.expiryTimer ? 1 : 0) + (this.rotateTimer ? 1 : 0),
       subscriptions: this.unsubscribe ? 1 : 0,
     };
   }
@@ -146,6 +155,12 @@ export class QrStream {
       // Each tick also re-reads: a lost pub/sub notice (or a moved clock) is caught within one interval.
       void this.sync();
     }, this.deps.pingIntervalMs);
+    // The rotation lands as a store change, which every stream of the session announces as QR.
+    this.rotateTimer = setInterval(() => {
+      if (this.scanId && !this.closed) {
+        this.deps.qr.rotate(this.id, this.scanId).catch((err) => this.deps.logger.warn({ err, session: sessionRef(this.id) }, 'qr scan id rotation failed'));
+      }
+    }, this.deps.scanRotationMs);
     this.armExpiry(expiresAt);
   }
 
@@ -180,6 +195,11 @@ export class QrStream {
   private apply(session: QrSession | null): void {
     // While this stream holds the claim, the record says `completed` because of it: not a reason to end.
     if (this.closed || !this.sink || this.delivering) return;
+    if (session?.status === 'pending' && session.scanId !== this.scanId) {
+      // A new QR to show; no event id: it is not progress, and a reconnect gets the current one anyway.
+      this.scanId = session.scanId;
+      this.sink.send('QR', { scanId: session.scanId, ...linksOf(session.baseUrl, session.id, session.scanId) });
+    }
     const step = nextStep(session, this.seen, this.deps.clock.now());
     for (const event of step.events) {
       this.sink.send(event.name, event.data, String(event.level));

@@ -72,6 +72,15 @@ export function qrLoginView({ onSignedIn }) {
         return {};
       }
     };
+    let shown = 0;
+    events.addEventListener('QR', (event) => {
+      // The scan id rotated (an old photo of the code no longer works): show the new code.
+      const next = data(event);
+      if (!next.approveUrl || !next.qrSvgUrl) return;
+      shown += 1;
+      image.src = `${next.qrSvgUrl}?v=${shown}`;
+      link.textContent = next.approveUrl;
+    });
     events.addEventListener('SCANNED', (event) => {
       const by = data(event).clientName;
       say(`Scanned${by ? ` by “${by}”` : ''}. Waiting for approval on that phone…`);
