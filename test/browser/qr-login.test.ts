@@ -73,3 +73,21 @@ describeInBrowser('dashboard: QR login approved from a paired browser', { env: {
     expect(suite.watch.problems).toEqual([]);
   });
 });
+
+describeInBrowser('dashboard: the QR code is redrawn when its scan id rotates', { env: { ALLOWED_HOSTS: '127.0.0.1', QR_SCAN_ROTATION: '1' } }, (suite) => {
+  it('shows the new code and link', async () => {
+    const laptop = await Dashboard.open(suite.browser, suite.relay.url, suite.watch, 'laptop-rotation');
+    await laptop.page.getByRole('button', { name: 'Show a QR code' }).click();
+    const first = await textOf(laptop.page.locator('#qr-url'), /\/\?approve=[\w-]+$/);
+    const firstSrc = await laptop.page.locator('#qr-image').getAttribute('src');
+    const second = await textOf(laptop.page.locator('#qr-url'), new RegExp(`/\\?approve=(?!${new URL(first).searchParams.get('approve')}$)[\\w-]+$`), 8000);
+    expect(second).not.toBe(first);
+    expect(await laptop.page.locator('#qr-image').getAttribute('src')).not.toBe(firstSrc);
+    await eventually(async () => String(await laptop.page.locator('#qr-image').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)), /^[1-9]\d*$/);
+    await laptop.page.context().close();
+  });
+
+  it('logged no console errors', () => {
+    expect(suite.watch.problems).toEqual([]);
+  });
+});
