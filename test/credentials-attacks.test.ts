@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HomeService } from '../src/homes/service.ts';
+import type { Store } from '../src/store/types.ts';
 import { useClusters } from './helpers/cluster.ts';
 import { command, connectDevice } from './helpers/devices.ts';
 import { redisServerBinary } from './helpers/redis.ts';
@@ -75,12 +76,14 @@ describe.each(['memory', 'sqlite'] as const)('credential attacks (%s)', (storeKi
     expect((await command(r, token, 'front-door', { action: 'turn_on' }, { 'Idempotency-Key': 'k-1' })).status).toBe(200);
     const session = await postJson(`${r.url}/api/v1/qr/sessions`, {});
     expect((await getJson(`${r.url}/api/v1/qr/sessions/${session.body.scanId ?? session.body.sessionId}`, token)).status).toBe(200);
-    const before = await r.store.keysWithPrefix('');
+    // QR sessions are in the ephemeral space (in memory beside SQLite): look in both.
+    const allKeys = async () => [...(await r.store.keysWithPrefix('')), ...(await (r.store.ephemeral as unknown as Store).keysWithPrefix(''))];
+    const before = await allKeys();
     expect(before.some((k) => k.startsWith('devices:idem:'))).toBe(true);
     expect(before.some((k) => k.startsWith('qr:session:'))).toBe(true);
 
     expect(await homes.remove('home-1')).toMatchObject({ grants: 1, devices: 1, deviceKeys: 1 });
-    const after = await r.store.keysWithPrefix('');
+    const after = await allKeys();
     expect(after.filter((k) => k.includes('home-1') || k.startsWith('devices:idem:') || k.startsWith('qr:session:'))).toEqual([]);
     expect(after).toContain('devices:record:home-2:lamp-2');
     expect(await r.store.getDeviceKey('home-1', 'front-door')).toBeNull();

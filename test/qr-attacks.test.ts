@@ -119,6 +119,22 @@ describe.each(['memory', 'sqlite'])('QR login attacks (%s store)', (store) => {
     }
   });
 
+  it('an approval whose approver is revoked before delivery mints nothing: FAIL denied', async () => {
+    const relay = current();
+    const phone = await pair(relay);
+    const other = await pair(relay);
+    const session = await createSession(relay);
+    expect((await postJson(sessionUrl(relay, session.scanId, '/approve'), {}, bearer(phone.token))).status).toBe(200);
+    const revoked = await fetch(`${relay.url}/api/v1/grants/${phone.grantId}`, { method: 'DELETE', headers: bearer(other.token) });
+    expect(revoked.status).toBe(204);
+    const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));
+    expect((await stream.next('FAIL')).data).toEqual({ reason: 'denied' });
+    await stream.ended;
+    expect(stream.events.some((e) => e.event === 'COMPLETE')).toBe(false);
+    const grants = await getJson(`${relay.url}/api/v1/grants`, other.token);
+    expect(grants.body.grants.filter((g: { method: string }) => g.method === 'qr')).toEqual([]);
+  });
+
   it('answers 400 invalid_request for an undecodable session id in the path', async () => {
     const relay = current();
     const res = await fetch(`${relay.url}/api/v1/qr/sessions/%E0%A4%A/events`);

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import { idempotencyPrefix } from '../devices/idempotency.ts';
 import { homeDeviceKeys } from '../devices/registry.ts';
 import { qrSessionPrefix } from '../qr/service.ts';
-import type { Store } from '../store/types.ts';
+import type { KeyValueStore, Store } from '../store/types.ts';
 
 export interface Forgotten {
   grants: number;
@@ -48,12 +48,18 @@ async function deleteWithPrefixes(store: Store, prefixes: string[]): Promise<num
   return n;
 }
 
-/** QR sessions are keyed by their secret id, not by home: the ones a phone of this home looked at or approved. */
+/**
+ * QR sessions are keyed by their secret id, not by home: the ones a phone of this home looked at or
+ * approved. They live in the store's ephemeral space (the server's memory on SQLite, where a CLI
+ * process cannot reach them; delivery re-checks the approver's home and grant before minting).
+ */
 async function forgetQrSessions(store: Store, serial: string): Promise<number> {
+  const space = store.ephemeral as KeyValueStore & Partial<Pick<Store, 'keysWithPrefix'>>;
+  if (!space.keysWithPrefix) return 0;
   let n = 0;
-  for (const key of await store.keysWithPrefix(qrSessionPrefix)) {
-    const session = await store.get<{ scannedBy?: { serial?: string } }>(key);
-    if (session?.scannedBy?.serial === serial && (await store.del(key))) n++;
+  for (const key of await space.keysWithPrefix(qrSessionPrefix)) {
+    const session = await space.get<{ scannedBy?: { serial?: string } }>(key);
+    if (session?.scannedBy?.serial === serial && (await space.del(key))) n++;
   }
   return n;
 }
