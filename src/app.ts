@@ -37,7 +37,7 @@ export type RouteModule = (json: express.RequestHandler) => express.Router;
 export function createApp(deps: Deps, services: Services, extraRoutes: RouteModule[] = []): express.Express {
   const { config, logger, metrics, store } = deps;
   const app = express();
-  app.set('trust proxy', config.trustProxy);
+  app.set('trust proxy', typeof config.trustProxy === 'number' ? config.trustProxy : [...config.trustProxy]);
   app.disable('x-powered-by');
 
   app.use(timeRequests(metrics));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { parseTrustProxy } from './net/trust-proxy.ts';
 
 /** A duration variable: "30h", "180s", "5000ms", or a bare number meaning `bareUnit`. Kept as milliseconds. */
 const duration = (fallback: string, bareUnit: 'ms' | 's') =>
@@ -46,6 +47,21 @@ const schema = z
     PAIRING_MAX_ATTEMPTS: positiveInt(5),
     PAIRING_LOCK_AFTER: positiveInt(3),
     PAIRING_LOCK_DURATION: duration('1h', 's'),
+    PAIRING_LOCK_AFTER_FAILURES: positiveInt(15),
+    PAIRING_LOCK_MAX: duration('7d', 's'),
+    // How long a wrong claim is remembered toward the home's budget when no pairing succeeds (docs/security.md).
+    PAIRING_FAILURE_MEMORY: duration('365d', 's'),
+    PAIRING_CODE_REQUESTS: z
+      .string()
+      .default('10/10m')
+      .transform((raw, ctx) => {
+        const limit = parseLimit(raw);
+        if (!limit) {
+          ctx.addIssue({ code: 'custom', message: `expected a count, optionally per a duration, such as 10 or 10/10m, got "${raw}"` });
+          return z.NEVER;
+        }
+        return limit;
+      }),
     RATE_LIMITS: z.enum(['on', 'off']).default('on'),
     RATE_LIMIT_CODE_PER_MINUTE: positiveInt(10),
     RATE_LIMIT_CLAIM_PER_MINUTE: positiveInt(20),
@@ -56,7 +72,17 @@ const schema = z
     QR_SESSION_TTL: duration('185', 's'),
     QR_PING_INTERVAL: duration('10', 's'),
     CORS_ORIGINS: z.string().default(''),
-    TRUST_PROXY: z.string().default('false'),
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .transform((raw, ctx) => {
+        const parsed = parseTrustProxy(raw);
+        if (typeof parsed === 'string') {
+          ctx.addIssue({ code: 'custom', message: parsed });
+          return z.NEVER;
+        }
+        return parsed.value;
+      }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DEMO_DEVICES: flag(true),
     // Hosts whose Host header may become the origin of QR links when PUBLIC_URL is unset.
@@ -97,6 +123,13 @@ export interface Config {
   readonly pairingMaxAttempts: number;
   readonly pairingLockAfter: number;
   readonly pairingLockDurationMs: number;
+  /** Wrong claims (for any code) that lock the home; remembered for `pairingFailureMemoryMs`. */
+  readonly pairingLockAfterFailures: number;
+  /** Escalated locks (each twice the one before) never last longer than this. */
+  readonly pairingLockMaxMs: number;
+  readonly pairingFailureMemoryMs: number;
+  /** Code requests per home from all addresses together (a kiosk's own `pairing:open` is not counted). */
+  readonly pairingCodeRequests: RateLimit;
   readonly rateLimits: {
     readonly enabled: boolean;
     readonly codePerMinute: number;
@@ -110,7 +143,8 @@ export interface Config {
   readonly qrSessionTtlMs: number;
   readonly qrPingIntervalMs: number;
   readonly corsOrigins: readonly string[];
-  readonly trustProxy: boolean | number | string;
+  /** Hop count or address/subnet list for Express's `trust proxy`; never "trust everything". */
+  readonly trustProxy: number | readonly string[];
   readonly logLevel: string;
   readonly demoDevices: boolean;
   /** Lower-case `host` or `host:port` entries (ALLOWED_HOSTS); a bare host allows any port. */
@@ -125,11 +159,19 @@ export class ConfigError extends Error {
   }
 }
 
-function parseTrustProxy(raw: string): boolean | number | string {
-  if (raw === 'true') return true;
-  if (raw === 'false' || raw === '') return false;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  return raw; // express accepts "loopback", CIDR lists, …
+export interface RateLimit {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** "10/10m" (a count per a duration), or a bare count meaning per 10 minutes. */
+function parseLimit(raw: string): RateLimit | null {
+  const match = /^\s*(\d+)\s*(?:\/\s*(\S+))?\s*$/.exec(raw);
+  if (!match) return null;
+  const limit = Number(match[1]);
+  const windowMs = match[2] === undefined ? 600_000 : parseDuration(match[2], 's');
+  if (!Number.isSafeInteger(limit) || limit < 1 || windowMs === null || windowMs <= 0) return null;
+  return { limit, windowMs };
 }
 
 /** Validates the environment; throws ConfigError listing every bad variable by name. */
@@ -161,6 +203,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pairingMaxAttempts: e.PAIRING_MAX_ATTEMPTS,
     pairingLockAfter: e.PAIRING_LOCK_AFTER,
     pairingLockDurationMs: e.PAIRING_LOCK_DURATION,
+    pairingLockAfterFailures: e.PAIRING_LOCK_AFTER_FAILURES,
+    pairingLockMaxMs: e.PAIRING_LOCK_MAX,
+    pairingFailureMemoryMs: e.PAIRING_FAILURE_MEMORY,
+    pairingCodeRequests: Object.freeze(e.PAIRING_CODE_REQUESTS),
     rateLimits: Object.freeze({
       enabled: e.RATE_LIMITS === 'on',
       codePerMinute: e.RATE_LIMIT_CODE_PER_MINUTE,
@@ -177,7 +223,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         .map((s) => s.trim())
         .filter(Boolean),
     ),
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     demoDevices: e.DEMO_DEVICES,
     allowedHosts: Object.freeze(
