@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FakeClock } from '../src/clock.ts';
+import { FakeClock } from '../src/clock.ts';
 import {
   closeSockets,
   connectKiosk,
@@ -194,12 +194,13 @@ describe('the per-home code request limit', () => {
   });
 
   it('reads other limits and refuses unreadable ones naming the variable', async () => {
-    const relay = await start({ env: { PAIRING_CODE_REQUESTS: '2/1h' } });
+    // On the hour: the fixed window is the whole hour ahead.
+    const relay = await start({ env: { PAIRING_CODE_REQUESTS: '2/1h' }, clock: new FakeClock(Date.parse('2026-03-01T10:00:00Z')) });
     await connectKiosk(relay);
     for (let i = 0; i < 2; i++) expect((await postJson(`${relay.url}/api/v1/pairing/code`, {})).status).toBe(202);
     const limited = await postJson(`${relay.url}/api/v1/pairing/code`, {});
     expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(600);
+    expect(Number(limited.headers.get('retry-after'))).toBe(3600);
     await expect(start({ env: { PAIRING_CODE_REQUESTS: 'lots' } })).rejects.toThrow(/PAIRING_CODE_REQUESTS/);
     await expect(start({ env: { PAIRING_CODE_REQUESTS: '0/1m' } })).rejects.toThrow(/PAIRING_CODE_REQUESTS/);
   });

@@ -64,11 +64,12 @@ export class PairingService {
     const home = await this.deps.homes.resolve(request.serial);
     const serial = home.serial;
     await this.assertUnlocked(serial);
-    if (!request.fromKiosk) await this.deps.budget.admitCodeRequest(serial);
     if ((await events.kioskCount(serial)) === 0) {
       this.count('kiosk_offline');
       throw new AppError('kiosk_offline');
     }
+    // Counted only when a code would be made: a request refused kiosk_offline creates nothing.
+    if (!request.fromKiosk) await this.deps.budget.admitCodeRequest(serial);
     const code = sixDigitCode();
     const now = clock.now();
     const active: ActiveCode = {
