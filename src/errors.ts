@@ -14,6 +14,7 @@ export const errorCodes = {
   grant_not_found: { status: 404, message: 'No such grant.' },
   device_not_found: { status: 404, message: 'No such device.' },
   session_not_found: { status: 404, message: 'No such QR session.' },
+  forbidden_origin: { status: 403, message: 'Cross-site requests that change state are refused; this origin is not in CORS_ORIGINS.' },
   not_found: { status: 404, message: 'Not found.' },
   device_offline: { status: 409, message: 'The device is offline.' },
   session_completed: { status: 409, message: 'The QR session is already completed.' },
