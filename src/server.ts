@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
 import { devicesFeature } from './devices/feature.ts';
+import { answerClientErrors } from './http/client-errors.ts';
 import type { Feature, FeatureFactory } from './feature.ts';
 import { qrFeature } from './qr/feature.ts';
 import { attachDashboard } from './realtime/dashboard-namespace.ts';
@@ -48,6 +49,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     res.end();
   };
   const httpServer = createHttpServer((req, res) => handleHttp(req, res));
+  answerClientErrors(httpServer);
   const connections = new Set<Socket>();
   httpServer.on('connection', (connection: Socket) => {
     connections.add(connection);

@@ -5,6 +5,7 @@ import { deviceCredentials, deviceDescriptorSchema, stateMessage } from '../devi
 import type { DeviceDescriptor } from '../devices/types.ts';
 import { type DeviceKeyService, presented } from '../credentials/device-keys.ts';
 import type { HandshakeGuard } from '../credentials/handshake-guard.ts';
+import { valueTooDeep } from '../json-depth.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestOrigin } from '../ports.ts';
 import { onAck, refusal } from './ack.ts';
@@ -28,6 +29,8 @@ export interface DeviceNamespaceDeps {
  */
 export function attachDevices(nsp: Namespace, { devices, deviceKeys, handshakes, originOf, logger, instanceId }: DeviceNamespaceDeps): void {
   nsp.use(async (socket, next) => {
+    // Nesting is checked before zod (or the state size check's JSON.stringify) walks the description.
+    if (valueTooDeep(socket.handshake.auth)) return next(refusal('invalid_request'));
     const credentials = deviceCredentials.safeParse(socket.handshake.auth);
     if (!credentials.success) return next(refusal('invalid_request'));
     const { serial, deviceId, hubKey, deviceKey } = credentials.data;
