@@ -56,8 +56,9 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
         .then((n) => n && logger.info({ corrected: n }, 'marked devices without a connection offline'))
         .catch((err: unknown) => logger.warn({ err }, 'device reconcile failed'));
     },
-    close: () => {
+    close: async () => {
       liveness.close();
+      await devices.flushStates().catch((err: unknown) => logger.warn({ err }, 'device states could not be flushed'));
       devices.close();
     },
   };

@@ -59,9 +59,12 @@ export class DeviceRegistry {
     });
   }
 
-  /** The device reported a new state (the whole state: devices are authoritative for it). */
-  setState(serial: string, id: string, state: DeviceState): Promise<DeviceRecord | null> {
-    const now = this.deps.clock.now();
+  /**
+   * The device reported a new state (the whole state: devices are authoritative for it), at `at`
+   * (default now: a coalesced state keeps the time it was reported).
+   */
+  setState(serial: string, id: string, state: DeviceState, at?: number): Promise<DeviceRecord | null> {
+    const now = at ?? this.deps.clock.now();
     return this.deps.store.update<DeviceRecord, DeviceRecord | null>(recordKey(serial, id), (current) => {
       if (!current) return { result: null };
       const next: DeviceRecord = { ...current, state, updatedAt: isoAt(now) };
