@@ -11,6 +11,7 @@ import { SocketHomeEvents } from './realtime/home-events.ts';
 import { watchHomes } from './realtime/home-watch.ts';
 import { attachKiosk } from './realtime/kiosk-namespace.ts';
 import { namespaces } from './realtime/rooms.ts';
+import { watchSlowConsumers } from './realtime/slow-consumers.ts';
 import { socketOrigin, type TrustProxy } from './realtime/socket-origin.ts';
 import { buildServices, type Deps, type Services } from './services.ts';
 
@@ -80,6 +81,11 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   for (const feature of features) feature.attach?.(io);
   // Key rotations and removals, from any instance or the CLI, reach the sockets held here.
   const homeWatch = watchHomes(io, { store: deps.store, services, logger });
+  const slowConsumers = watchSlowConsumers(io, Object.values(namespaces), {
+    maxBufferBytes: config.socketMaxBufferBytes,
+    logger,
+    onDisconnect: metrics.countSlowConsumer,
+  });
   metrics.countSocketsWith(() => ({
     [namespaces.kiosk]: io.of(namespaces.kiosk).sockets.size,
     [namespaces.device]: io.of(namespaces.device).sockets.size,
@@ -102,6 +108,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     async close() {
       services.pairing.close();
       homeWatch.stop();
+      slowConsumers.stop();
       for (const feature of features) await feature.close?.();
       // io.close() disconnects every socket and closes the http server, which then waits for every
       // TCP connection to end. Idle keep-alives are dropped now; connections that never sent a request
