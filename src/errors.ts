@@ -15,6 +15,7 @@ export const errorCodes = {
   device_not_found: { status: 404, message: 'No such device.' },
   session_not_found: { status: 404, message: 'No such QR session.' },
   not_found: { status: 404, message: 'Not found.' },
+  insufficient_scope: { status: 403, message: 'This grant may not do that.' },
   device_offline: { status: 409, message: 'The device is offline.' },
   session_completed: { status: 409, message: 'The QR session is already completed.' },
   device_enrolled: { status: 409, message: 'This device already has a key; remove the device or use "relay devices add" to replace it.' },

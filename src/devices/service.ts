@@ -25,7 +25,7 @@ import {
 const STATE_WRITE_EVERY_MS = 1000;
 
 export interface DeviceDeps {
-  config: Pick<Config, 'deviceCommandTimeoutMs' | 'deviceStateRate'>;
+  config: Pick<Config, 'deviceCommandTimeoutMs' | 'deviceStateRate' | 'deviceRetentionMs' | 'maxDevicesPerHome'>;
   store: Store;
   clock: Clock;
   /** Real elapsed time for state rates (the domain clock may be a test's fake one). */
@@ -56,7 +56,7 @@ export class DeviceService {
       persist: (serial, id, { state, at }) => this.registry.setState(serial, id, state, at),
       publish: (serial, record, volatile) => deps.events.toHome(serial, 'device:state', toView(record), { volatile }),
     });
-    this.registry = new DeviceRegistry({ store, clock });
+    this.registry = new DeviceRegistry({ store, clock, limits: { retentionMs: config.deviceRetentionMs, maxPerHome: config.maxDevicesPerHome } });
     this.dispatcher = new CommandDispatcher({ link, pubsub: store, logger, timeoutMs: config.deviceCommandTimeoutMs });
     this.idempotency = new Idempotency({ store, clock, attemptMs: config.deviceCommandTimeoutMs });
   }
@@ -92,6 +92,33 @@ export class DeviceService {
       this.send(actor.serial, request, markSent),
     );
     return { result: value, replayed };
+  }
+
+  /** Whether the handshake of `deviceId` may go on: known already, or the home is below its cap. */
+  hasRoomFor(serial: string, deviceId: string): Promise<boolean> {
+    return this.registry.hasRoomFor(serial, deviceId);
+  }
+
+  /**
+   * Forgets a device (a full grant's DELETE, a kiosk's `device:remove`): its record, pending
+   * state and key go, its socket is cut, and the home's screens hear `device:removed`.
+   */
+  async remove(serial: string, deviceId: string): Promise<void> {
+    if (!(await this.forget(serial, deviceId, 'removed'))) throw new AppError('device_not_found', `No device "${deviceId}" in this home.`);
+  }
+
+  /** Offline devices unseen for DEVICE_RETENTION are forgotten; returns how many. */
+  async prune(serials: string[]): Promise<number> {
+    const cutoff = this.deps.clock.now() - this.deps.config.deviceRetentionMs;
+    let pruned = 0;
+    for (const serial of serials) {
+      const entries = await this.registry.entries(serial);
+      await this.registry.dropFromIndex(serial, entries.filter(([, r]) => r === null).map(([id]) => id));
+      for (const [id, record] of entries) {
+        if (record && !record.online && Date.parse(record.updatedAt) <= cutoff && (await this.forget(serial, id, 'retention'))) pruned++;
+      }
+    }
+    return pruned;
   }
 
   /** A device socket was accepted; it replaces any earlier connection of the same device. */
@@ -180,6 +207,18 @@ export class DeviceService {
     const view = toView(updated ?? { ...record, state: outcome.reply.state });
     this.deps.events.toHome(serial, 'device:state', view);
     return { commandId, device: view };
+  }
+
+  private async forget(serial: string, deviceId: string, reason: 'removed' | 'retention'): Promise<boolean> {
+    const record = await this.registry.remove(serial, deviceId);
+    if (!record) return false;
+    this.states.forget(serial, deviceId);
+    // Its key goes too: an enrolled id can be enrolled again (a replaced device).
+    await this.deps.store.deleteDeviceKey(serial, deviceId);
+    await this.deps.link.disconnect?.(serial, deviceId);
+    this.deps.logger.info({ serial, deviceId, reason }, 'device forgotten');
+    this.deps.events.toHome(serial, 'device:removed', { id: deviceId, reason });
+    return true;
   }
 
   private async goOffline(serial: string, deviceId: string, connectionId: string): Promise<boolean> {
