@@ -1,5 +1,6 @@
 import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { connectDevice } from './helpers/devices.ts';
 import { closeSockets, connectDashboard, connectKiosk, connectSocket, emitAck, HUB_KEY, pair, startRelay, type TestRelay } from './helpers/relay.ts';
 
@@ -92,6 +93,40 @@ describe('hostile HTTP edges', () => {
       connectSocket(`${relay.url}/device`, { serial: 'home-1', hubKey: HUB_KEY, deviceId: 'deep', name: 'Deep', type: 'light', actions: [], state: { x: JSON.parse(nested(1500)) } }),
     ).rejects.toThrow('invalid_request');
     expect((await emitAck(kiosk, 'devices:list')).ok).toBe(true);
+  });
+
+  it('answers a 30,000-deep payload sent as raw Socket.IO frames (no client-side recursion) with invalid_request', async () => {
+    relay = await startRelay();
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/socket.io/?EIO=4&transport=websocket`);
+    const frames: string[] = [];
+    const next = (match: (f: string) => boolean) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no frame; got ${frames.map((f) => f.slice(0, 40)).join(' | ')}`)), 5000);
+        const check = () => {
+          const found = frames.find(match);
+          if (found) {
+            clearTimeout(timer);
+            resolve(found);
+          } else setTimeout(check, 10);
+        };
+        check();
+      });
+    ws.on('message', (data) => {
+      const frame = String(data);
+      if (frame === '2') ws.send('3');
+      frames.push(frame);
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    await next((f) => f.startsWith('0'));
+    ws.send(`40/kiosk,${JSON.stringify({ serial: 'home-1', hubKey: HUB_KEY })}`);
+    await next((f) => f.startsWith('40/kiosk,'));
+    const depth = 30_000;
+    ws.send(`42/kiosk,7["device:command",{"deviceId":"x","action":"a","params":{"p":${'['.repeat(depth)}${']'.repeat(depth)}}}]`);
+    const ack = await next((f) => f.startsWith('43/kiosk,7'));
+    expect(JSON.parse(ack.slice('43/kiosk,7'.length))[0]).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    ws.send('42/kiosk,8["devices:list",{}]');
+    expect(JSON.parse((await next((f) => f.startsWith('43/kiosk,8'))).slice('43/kiosk,8'.length))[0]).toMatchObject({ ok: true });
+    ws.close();
   });
 
   it('answers an oversized header block with a JSON 431', async () => {
