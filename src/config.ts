@@ -64,7 +64,16 @@ const schema = z
     QR_SCAN_ROTATION: duration('30', 's'),
     // Hostile and runaway traffic (issue 12).
     METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
-    DEVICE_STATE_RATE: z.coerce.number().positive().default(20),
+    // "20" or "20/s": state messages per device per second.
+    DEVICE_STATE_RATE: z
+      .string()
+      .default('20')
+      .transform((raw, ctx) => {
+        const perSecond = /^\d+(\.\d+)?(\/s)?$/.test(raw) ? Number.parseFloat(raw) : Number.NaN;
+        if (perSecond > 0) return perSecond;
+        ctx.addIssue({ code: 'custom', message: `expected messages per second such as 20 or 20/s, got "${raw}"` });
+        return z.NEVER;
+      }),
     DEVICE_STATE_BURST: z.coerce.number().int().positive().optional(),
     SOCKET_MAX_BUFFER: z.coerce.number().int().min(1024).default(1024 * 1024),
     MAX_DEVICES_PER_HOME: positiveInt(256),
