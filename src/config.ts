@@ -88,6 +88,23 @@ const schema = z
     // Hosts whose Host header may become the origin of QR links when PUBLIC_URL is unset.
     ALLOWED_HOSTS: z.string().default(''),
     QR_SCAN_ROTATION: duration('30', 's'),
+    // Hostile and runaway traffic (issue 12).
+    METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    // "20" or "20/s": state messages per device per second.
+    DEVICE_STATE_RATE: z
+      .string()
+      .default('20')
+      .transform((raw, ctx) => {
+        const perSecond = /^\d+(\.\d+)?(\/s)?$/.test(raw) ? Number.parseFloat(raw) : Number.NaN;
+        if (perSecond > 0) return perSecond;
+        ctx.addIssue({ code: 'custom', message: `expected messages per second such as 20 or 20/s, got "${raw}"` });
+        return z.NEVER;
+      }),
+    DEVICE_STATE_BURST: z.coerce.number().int().positive().optional(),
+    SOCKET_MAX_BUFFER: z.coerce.number().int().min(1024).default(1024 * 1024),
+    MAX_DEVICES_PER_HOME: positiveInt(256),
+    DEVICE_RETENTION: duration('30d', 's'),
+    DEVICE_PRUNE_INTERVAL: duration('1h', 's'),
   })
   .superRefine((env, ctx) => {
     if (env.STORE === 'redis' && !env.REDIS_URL) {
@@ -151,6 +168,17 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   /** A pending QR session's scan id is replaced this often while its browser watches. */
   readonly qrScanRotationMs: number;
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken: string | undefined;
+  /** Token bucket of each device's `state` fan-out: refill per second and bucket size. */
+  readonly deviceStateRate: { readonly perSecond: number; readonly burst: number };
+  /** Bytes the relay may hold unsent for one socket before it disconnects it. */
+  readonly socketMaxBufferBytes: number;
+  readonly maxDevicesPerHome: number;
+  /** An offline device unseen this long is forgotten. */
+  readonly deviceRetentionMs: number;
+  /** How often forgotten devices are looked for. */
+  readonly devicePruneIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -232,6 +260,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         .filter(Boolean),
     ),
     qrScanRotationMs: e.QR_SCAN_ROTATION,
+    metricsToken: e.METRICS_TOKEN,
+    deviceStateRate: Object.freeze({ perSecond: e.DEVICE_STATE_RATE, burst: e.DEVICE_STATE_BURST ?? Math.max(1, Math.ceil(e.DEVICE_STATE_RATE * 2)) }),
+    socketMaxBufferBytes: e.SOCKET_MAX_BUFFER,
+    maxDevicesPerHome: e.MAX_DEVICES_PER_HOME,
+    deviceRetentionMs: e.DEVICE_RETENTION,
+    devicePruneIntervalMs: e.DEVICE_PRUNE_INTERVAL,
   });
 }
 

@@ -34,6 +34,14 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
     onRevived: () => reannounceDevices(io.of(namespaces.device), devices, instanceId),
   });
 
+  // Offline devices past DEVICE_RETENTION are forgotten (every instance may sweep; a removal happens once).
+  const prune = () =>
+    serials()
+      .then((all) => devices.prune(all))
+      .then((n) => n && logger.info({ pruned: n }, 'forgot devices offline longer than DEVICE_RETENTION'))
+      .catch((err: unknown) => logger.warn({ err }, 'device prune failed'));
+  let pruneTimer: NodeJS.Timeout | undefined;
+
   return {
     name: 'devices',
     routes: (json) => deviceRoutes(devices, services.grants, json),
@@ -54,10 +62,15 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
       void started
         .then(async () => devices.reconcile((await services.homes.list()).map((h) => h.serial)))
         .then((n) => n && logger.info({ corrected: n }, 'marked devices without a connection offline'))
-        .catch((err: unknown) => logger.warn({ err }, 'device reconcile failed'));
+        .catch((err: unknown) => logger.warn({ err }, 'device reconcile failed'))
+        .then(prune);
+      pruneTimer = setInterval(prune, config.devicePruneIntervalMs);
+      pruneTimer.unref();
     },
-    close: () => {
+    close: async () => {
+      clearInterval(pruneTimer);
       liveness.close();
+      await devices.flushStates().catch((err: unknown) => logger.warn({ err }, 'device states could not be flushed'));
       devices.close();
     },
   };

@@ -22,9 +22,11 @@ export class SocketHomeEvents implements HomeEvents {
     this.io.of(namespaces.kiosk).to(rooms.home(serial)).emit(event, payload);
   }
 
-  toHome(serial: string, event: string, payload: unknown): void {
-    this.io.of(namespaces.kiosk).to(rooms.home(serial)).emit(event, payload);
-    this.io.of(namespaces.dashboard).to(rooms.home(serial)).emit(event, payload);
+  toHome(serial: string, event: string, payload: unknown, options: { volatile?: boolean } = {}): void {
+    for (const namespace of [namespaces.kiosk, namespaces.dashboard]) {
+      const room = this.io.of(namespace).to(rooms.home(serial));
+      (options.volatile ? room.volatile : room).emit(event, payload);
+    }
   }
 
   endGrantSessions(grantId: string): void {
