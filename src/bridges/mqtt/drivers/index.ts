@@ -1,0 +1,17 @@
+import type { DriverName, DriverOptions, MqttDriver } from '../driver.ts';
+import { zigbee2mqttDriver } from './zigbee2mqtt.ts';
+
+const factories: Record<DriverName, ((options: DriverOptions) => MqttDriver) | undefined> = {
+  zigbee2mqtt: zigbee2mqttDriver,
+  tasmota: undefined,
+  shelly: undefined,
+  homeassistant: undefined,
+};
+
+/** Fresh driver instances for one bridge session (drivers remember what the broker told them). */
+export function buildDrivers(names: readonly DriverName[], options: DriverOptions): MqttDriver[] {
+  return names.flatMap((name) => {
+    const make = factories[name];
+    return make ? [make(options)] : [];
+  });
+}
