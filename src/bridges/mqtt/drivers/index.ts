@@ -1,9 +1,10 @@
 import type { DriverName, DriverOptions, MqttDriver } from '../driver.ts';
+import { tasmotaDriver } from './tasmota.ts';
 import { zigbee2mqttDriver } from './zigbee2mqtt.ts';
 
 const factories: Record<DriverName, ((options: DriverOptions) => MqttDriver) | undefined> = {
   zigbee2mqtt: zigbee2mqttDriver,
-  tasmota: undefined,
+  tasmota: tasmotaDriver,
   shelly: undefined,
   homeassistant: undefined,
 };
