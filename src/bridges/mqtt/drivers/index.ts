@@ -1,11 +1,12 @@
 import type { DriverName, DriverOptions, MqttDriver } from '../driver.ts';
+import { shellyDriver } from './shelly.ts';
 import { tasmotaDriver } from './tasmota.ts';
 import { zigbee2mqttDriver } from './zigbee2mqtt.ts';
 
 const factories: Record<DriverName, ((options: DriverOptions) => MqttDriver) | undefined> = {
   zigbee2mqtt: zigbee2mqttDriver,
   tasmota: tasmotaDriver,
-  shelly: undefined,
+  shelly: shellyDriver,
   homeassistant: undefined,
 };
 
