@@ -1,21 +1,19 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { command } from './helpers/devices.ts';
-import { mosquittoBinary, type Mosquitto, startMosquitto } from './helpers/mosquitto.ts';
+import { mosquittoBinary, type Mosquitto, useMosquitto } from './helpers/mosquitto.ts';
 import { nextMatching, waitForDevice } from './helpers/mqtt/bridged.ts';
 import { type FakeShelly, startFakeShelly } from './helpers/mqtt/shelly.ts';
 import { closeSockets, connectDashboard, pair, startRelay, type TestRelay } from './helpers/relay.ts';
 import { describeWith } from './helpers/requires.ts';
 
 describeWith('MQTT bridge: Shelly Gen2 RPC end to end', mosquittoBinary(), 'mosquitto', (binary) => {
+  const brokerOf = useMosquitto(binary);
   let broker: Mosquitto;
   let relay: TestRelay;
   const fakes: FakeShelly[] = [];
 
-  beforeAll(async () => {
-    broker = await startMosquitto(binary);
-  });
-  afterAll(async () => {
-    await broker?.kill();
+  beforeAll(() => {
+    broker = brokerOf();
   });
   afterEach(async () => {
     closeSockets();

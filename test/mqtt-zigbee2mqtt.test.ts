@@ -1,22 +1,20 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { command, eventually } from './helpers/devices.ts';
-import { mosquittoBinary, type Mosquitto, startMosquitto } from './helpers/mosquitto.ts';
+import { connectClient, mosquittoBinary, type Mosquitto, useMosquitto } from './helpers/mosquitto.ts';
 import { listDevices, nextMatching, waitForDevice } from './helpers/mqtt/bridged.ts';
 import { type FakeZ2m, startFakeZ2m, z2mExposes } from './helpers/mqtt/zigbee2mqtt.ts';
 import { closeSockets, connectDashboard, emitAck, getJson, nextEvent, pair, startRelay, type TestRelay } from './helpers/relay.ts';
 import { describeWith } from './helpers/requires.ts';
 
 describeWith('MQTT bridge: zigbee2mqtt end to end', mosquittoBinary(), 'mosquitto', (binary) => {
+  const brokerOf = useMosquitto(binary);
   let broker: Mosquitto;
   let relay: TestRelay;
   let z2m: FakeZ2m;
   let token: string;
 
-  beforeAll(async () => {
-    broker = await startMosquitto(binary);
-  });
-  afterAll(async () => {
-    await broker?.kill();
+  beforeAll(() => {
+    broker = brokerOf();
   });
   beforeEach(async () => {
     z2m = await startFakeZ2m(broker.url, [
@@ -39,7 +37,6 @@ describeWith('MQTT bridge: zigbee2mqtt end to end', mosquittoBinary(), 'mosquitt
     await relay?.close();
     await z2m?.close();
     // Retained inventory from one test must not leak into the next.
-    const { connectClient } = await import('./helpers/mosquitto.ts');
     const cleaner = await connectClient(broker.url);
     for (const topic of ['zigbee2mqtt/bridge/devices', ...[...z2m.devices.keys()].flatMap((f) => [`zigbee2mqtt/${f}/availability`, `zigbee2mqtt/${f}`])]) {
       await cleaner.publishAsync(topic, '', { retain: true });

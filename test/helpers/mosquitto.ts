@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { freePort } from './net.ts';
 import { findExecutable } from './requires.ts';
@@ -41,4 +42,19 @@ export async function watchTopics(url: string, filter: string): Promise<{ messag
   client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
   await client.subscribeAsync(filter);
   return { messages, close: () => client.endAsync(true) };
+}
+
+/** One broker for the enclosing describe (started before its tests, killed after); read it through the getter. */
+export function useMosquitto(binary: string): () => Mosquitto {
+  let broker: Mosquitto | undefined;
+  beforeAll(async () => {
+    broker = await startMosquitto(binary);
+  });
+  afterAll(async () => {
+    await broker?.kill();
+  });
+  return () => {
+    if (!broker) throw new Error('useMosquitto: no broker outside a test');
+    return broker;
+  };
 }

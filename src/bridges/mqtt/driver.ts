@@ -37,11 +37,15 @@ export interface CommandPlan {
   publish: { topic: string; payload: string }[];
   /** Looks at each later message; the first non-undefined answer ends the command. */
   ack(topic: string, payload: string): Ack | undefined;
+  /** A device with no state topic (HA "optimistic"): the publish itself is the acknowledgement. */
+  optimistic?: DeviceState;
 }
 
 /** A driver may publish on its own (e.g. asking a Shelly for its status when it comes online). */
 export interface DriverContext {
   publish(topic: string, payload: string): void;
+  /** Follows a topic learnt at run time (HA discovery names its state topics); kept across reconnects. */
+  subscribe(topic: string): void;
 }
 
 /**

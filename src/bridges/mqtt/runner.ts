@@ -53,6 +53,8 @@ export class BridgeRunner {
   private state: BridgeState = 'stopped';
   /** Device presence calls run one after another so the registry sees them in broker order. */
   private chain: Promise<void> = Promise.resolve();
+  /** Topics drivers asked for at run time, subscribed again on every reconnect. */
+  private readonly learnt = new Set<string>();
 
   constructor(private readonly deps: RunnerDeps) {
     this.connectionId = bridgeConnectionId(deps.instanceId, randomId(6));
@@ -81,7 +83,7 @@ export class BridgeRunner {
     this.client = client;
     client.on('connect', () => {
       client.options.reconnectPeriod = backoff.initialMs;
-      const topics = [...new Set(this.deps.drivers.flatMap((d) => d.subscriptions))];
+      const topics = [...new Set([...this.deps.drivers.flatMap((d) => d.subscriptions), ...this.learnt])];
       client.subscribe(topics, { qos: 0 }, (err) => {
         if (err) logger.warn({ serial, err: err.message }, 'mqtt subscribe failed');
       });
@@ -132,6 +134,10 @@ export class BridgeRunner {
       this.pending.add(entry);
       // Commands are never retained: a broker must not replay a stale "unlock" to a device later.
       for (const message of plan.publish) client.publish(message.topic, message.payload, { qos: 0, retain: false });
+      if (plan.optimistic) {
+        this.merge(deviceId, plan.optimistic);
+        entry.settle({ ok: true });
+      }
     });
     if (outcome === 'timeout') return { kind: 'timeout' };
     if (outcome === 'gone') return { kind: 'replies', replies: [] };
@@ -149,7 +155,14 @@ export class BridgeRunner {
       acked.add(entry.deviceId);
       settled.push(() => entry.settle(ack));
     }
-    const context = { publish: (t: string, p: string) => this.client?.publish(t, p, { qos: 0, retain: false }) };
+    const context = {
+      publish: (t: string, p: string) => void this.client?.publish(t, p, { qos: 0, retain: false }),
+      subscribe: (t: string) => {
+        if (this.learnt.has(t)) return;
+        this.learnt.add(t);
+        this.client?.subscribe(t, { qos: 0 });
+      },
+    };
     for (const driver of this.deps.drivers) {
       let updates: DriverUpdate[];
       try {
