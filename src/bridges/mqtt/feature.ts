@@ -8,8 +8,8 @@ import { BridgeSettingsStore } from './settings.ts';
 import type { BridgeDeviceSink } from './sink.ts';
 
 /** A lease lasts this long unrenewed; renewals every TICK_MS. A SIGKILLed holder is replaced within LEASE_MS + TICK_MS. */
-const LEASE_MS = 6000;
-const TICK_MS = 2000;
+const LEASE_MS = 5000;
+const TICK_MS = 1500;
 const STATES = ['connecting', 'connected', 'disconnected', 'stopped', 'standby'] as const;
 
 export interface MqttBridge {
