@@ -80,7 +80,10 @@ export class BridgeManager {
     for (const serial of [...this.statuses.keys()]) if (!wanted.has(serial)) this.statuses.delete(serial);
     for (const [serial, bridge] of wanted) {
       if (this.closed) return;
-      if (!(await this.deps.homeExists(serial))) continue;
+      if (!(await this.deps.homeExists(serial))) {
+        if (this.running.has(serial)) await this.stopRunner(serial, true);
+        continue;
+      }
       const held = await lease.acquire(serial);
       if (!held) {
         if (this.running.has(serial)) {

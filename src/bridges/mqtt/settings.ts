@@ -53,11 +53,8 @@ export class BridgeSettingsStore {
     }));
   }
 
-  async remove(serial: string): Promise<boolean> {
-    const { store } = this.deps;
-    const existed = await store.del(bridgeKey(serial));
-    await store.update<string[], void>(INDEX_KEY, (serials) => (serials?.includes(serial) ? { next: serials.filter((s) => s !== serial), result: undefined } : { result: undefined }));
-    return existed;
+  remove(serial: string): Promise<boolean> {
+    return forgetBridge(this.deps.store, serial);
   }
 
   /** Every bridge to run: the stored ones, and MQTT_URL's for the default home unless one is stored for it. */
@@ -93,5 +90,9 @@ export class BridgeSettingsStore {
   }
 }
 
-/** What a home forgets with `relay homes remove`. */
-export const homeBridgeKey = bridgeKey;
+/** Forgets a home's stored bridge (`relay bridges remove`, `relay homes remove`); true when there was one. */
+export async function forgetBridge(store: KeyValueStore, serial: string): Promise<boolean> {
+  const existed = await store.del(bridgeKey(serial));
+  await store.update<string[], void>(INDEX_KEY, (serials) => (serials?.includes(serial) ? { next: serials.filter((s) => s !== serial), result: undefined } : { result: undefined }));
+  return existed;
+}
