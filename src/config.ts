@@ -105,8 +105,18 @@ const schema = z
     MAX_DEVICES_PER_HOME: positiveInt(256),
     DEVICE_RETENTION: duration('30d', 's'),
     DEVICE_PRUNE_INTERVAL: duration('1h', 's'),
+    // The default home's MQTT broker (docs/mqtt.md); other homes: `relay bridges add`.
+    MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
+    MQTT_DRIVERS: z.string().default('zigbee2mqtt,tasmota,shelly,homeassistant'),
+    MQTT_USERNAME: z.string().min(1).optional(),
+    MQTT_PASSWORD: z.string().min(1).optional(),
+    MQTT_Z2M_BASE: z.string().regex(/^[^#+\s]+$/, 'a topic without wildcards').default('zigbee2mqtt'),
   })
   .superRefine((env, ctx) => {
+    const unknownDrivers = splitList(env.MQTT_DRIVERS).filter((d) => !(mqttDriverNames as readonly string[]).includes(d));
+    if (unknownDrivers.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['MQTT_DRIVERS'], message: `unknown driver(s) ${unknownDrivers.join(', ')}; choose from ${mqttDriverNames.join(', ')}` });
+    }
     if (env.STORE === 'redis' && !env.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when STORE=redis' });
     }
@@ -179,7 +189,26 @@ export interface Config {
   readonly deviceRetentionMs: number;
   /** How often forgotten devices are looked for. */
   readonly devicePruneIntervalMs: number;
+  readonly mqtt: {
+    /** The default home's broker; unset: no bridge for it (CLI-added bridges still run). */
+    readonly url: string | undefined;
+    readonly drivers: readonly MqttDriverName[];
+    readonly username: string | undefined;
+    /** Never logged. */
+    readonly password: string | undefined;
+    readonly z2mBase: string;
+  };
 }
+
+/** The MQTT bridge's drivers (src/bridges/mqtt/drivers); config names them so it needs no bridge import. */
+export const mqttDriverNames = ['zigbee2mqtt', 'tasmota', 'shelly', 'homeassistant'] as const;
+export type MqttDriverName = (typeof mqttDriverNames)[number];
+
+const splitList = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -266,6 +295,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxDevicesPerHome: e.MAX_DEVICES_PER_HOME,
     deviceRetentionMs: e.DEVICE_RETENTION,
     devicePruneIntervalMs: e.DEVICE_PRUNE_INTERVAL,
+    mqtt: Object.freeze({
+      url: e.MQTT_URL,
+      drivers: Object.freeze(splitList(e.MQTT_DRIVERS) as MqttDriverName[]),
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      z2mBase: e.MQTT_Z2M_BASE,
+    }),
   });
 }
 

@@ -173,7 +173,7 @@ export class DeviceService {
     for (const serial of serials) {
       for (const record of await this.registry.list(serial)) {
         if (!record.online || record.connectionId === null) continue;
-        if (await this.deps.link.isConnected(serial, record.id)) continue;
+        if (await this.deps.link.isConnected(serial, record.id, record.connectionId)) continue;
         if (await this.goOffline(serial, record.id, record.connectionId)) corrected++;
       }
     }
