@@ -62,6 +62,8 @@ const schema = z
     // Hosts whose Host header may become the origin of QR links when PUBLIC_URL is unset.
     ALLOWED_HOSTS: z.string().default(''),
     QR_SCAN_ROTATION: duration('30', 's'),
+    AUDIT_RETENTION: duration('90d', 's'),
+    GUEST_INVITE_TTL: duration('24h', 's'),
   })
   .superRefine((env, ctx) => {
     if (env.STORE === 'redis' && !env.REDIS_URL) {
@@ -117,6 +119,10 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   /** A pending QR session's scan id is replaced this often while its browser watches. */
   readonly qrScanRotationMs: number;
+  /** Audit entries older than this are pruned (the chain stays verifiable from the oldest kept). */
+  readonly auditRetentionMs: number;
+  /** How long a guest invite code can be claimed. */
+  readonly guestInviteTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -186,6 +192,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         .filter(Boolean),
     ),
     qrScanRotationMs: e.QR_SCAN_ROTATION,
+    auditRetentionMs: e.AUDIT_RETENTION,
+    guestInviteTtlMs: e.GUEST_INVITE_TTL,
   });
 }
 

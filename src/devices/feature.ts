@@ -16,7 +16,7 @@ import { DeviceService } from './service.ts';
  */
 export const devicesFeature: FeatureFactory = ({ deps, services, events, io, socketOrigin }) => {
   const { config, store, clock, logger } = deps;
-  const devices = new DeviceService({ config, store, clock, logger, events, link: new SocketDeviceLink(io) });
+  const devices = new DeviceService({ config, store, clock, logger, events, audit: services.audit, link: new SocketDeviceLink(io) });
   const started = devices.start().catch((err: unknown) => logger.error({ err }, 'device relay could not subscribe to device departures'));
   // Names this process in device connection ids; a survivor marks a dead instance's devices offline.
   const instanceId = randomId(9);

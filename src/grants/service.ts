@@ -1,4 +1,7 @@
+import type { AuditService } from '../audit/service.ts';
+import { type AuditOrigin, grantActor, systemOrigin } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
+import type { DeviceAccess } from '../devices/types.ts';
 import { isoAt } from '../clock.ts';
 import { randomId } from '../crypto.ts';
 import { AppError } from '../errors.ts';
@@ -20,6 +23,8 @@ export interface GrantView {
 export interface Principal {
   grant: GrantRecord;
   claims: AccessClaims;
+  /** A scoped (guest) grant's limits on devices; absent for a full grant. */
+  access?: DeviceAccess;
 }
 
 /** lastUsedAt is a hint for people, not an audit log: write it at most once a minute per grant. */
@@ -28,7 +33,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 /** Grants (a paired client) and everything that authenticates or ends one. */
 export class GrantService {
   constructor(
-    private readonly deps: { store: Store; clock: Clock; logger: Logger; events: HomeEvents; tokens: TokenService },
+    private readonly deps: { store: Store; clock: Clock; logger: Logger; events: HomeEvents; tokens: TokenService; audit: AuditService },
   ) {}
 
   async create(serial: string, clientName: string, method: GrantMethod, ip: string): Promise<TokenResponse> {
@@ -53,6 +58,13 @@ export class GrantService {
     await store.createGrant(grant, refresh);
     logger.info({ serial, grantId: grant.id, method }, 'grant created');
     events.toKiosks(serial, 'grant:created', { grantId: grant.id, clientName });
+    this.deps.audit.record(serial, {
+      actor: grantActor(grant),
+      channel: 'rest',
+      event: method === 'qr' ? 'qr.completed' : 'pairing.claimed',
+      target: grant.id,
+      outcome: 'ok',
+    });
     return response;
   }
 
@@ -85,10 +97,10 @@ export class GrantService {
   }
 
   /** Revokes a grant of `serial`; another home's grant is reported as not found. */
-  async revoke(serial: string, grantId: string): Promise<void> {
+  async revoke(serial: string, grantId: string, by: AuditOrigin): Promise<void> {
     const grant = await this.deps.store.getGrant(grantId);
     if (!grant || grant.serial !== serial || grant.revokedAt !== null) throw new AppError('grant_not_found');
-    await this.end(grant, 'revoked');
+    await this.end(grant, 'revoked', by);
   }
 
   async refresh(refreshToken: string): Promise<TokenResponse> {
@@ -98,7 +110,7 @@ export class GrantService {
       const grant = await store.getGrant(spent.reusedBy);
       if (grant && grant.revokedAt === null) {
         logger.warn({ grantId: grant.id, serial: grant.serial }, 'refresh token reused: revoking its grant');
-        await this.end(grant, 'refresh token reuse');
+        await this.end(grant, 'refresh token reuse', systemOrigin);
       }
       throw new AppError('token_revoked', 'This refresh token was already used; the grant is revoked.');
     }
@@ -114,10 +126,16 @@ export class GrantService {
     return current !== null && current.revokedAt === null && sameGeneration(current, home, claims);
   }
 
-  private async end(grant: GrantRecord, reason: string): Promise<void> {
+  private async end(grant: GrantRecord, reason: string, by: AuditOrigin): Promise<void> {
     const { store, clock, events, logger } = this.deps;
     if (!(await store.revokeGrant(grant.id, isoAt(clock.now())))) return;
     logger.info({ serial: grant.serial, grantId: grant.id, reason }, 'grant revoked');
+    this.deps.audit.record(grant.serial, {
+      ...by,
+      event: 'grant.revoked',
+      target: grant.id,
+      outcome: reason === 'revoked' ? 'ok' : reason.replaceAll(' ', '_'),
+    });
     events.endGrantSessions(grant.id);
     events.toKiosks(grant.serial, 'grant:revoked', { grantId: grant.id });
   }

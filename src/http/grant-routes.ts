@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
+import { grantActor } from '../audit/types.ts';
 import { isoAt } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Services } from '../services.ts';
@@ -36,7 +37,7 @@ export function grantRoutes(services: Services, config: Config, json: express.Re
 
   router.delete('/api/v1/grants/:id', auth, async (req, res) => {
     const { grant } = principalOf(res);
-    await grants.revoke(grant.serial, String(req.params.id));
+    await grants.revoke(grant.serial, String(req.params.id), { actor: grantActor(grant), channel: 'rest' });
     res.status(204).end();
   });
 

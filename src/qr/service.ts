@@ -1,3 +1,5 @@
+import type { AuditService } from '../audit/service.ts';
+import { grantActor, systemOrigin } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import { isoAt } from '../clock.ts';
 import type { Config } from '../config.ts';
@@ -33,6 +35,7 @@ export interface QrDeps {
   clock: Clock;
   logger: Logger;
   grants: GrantService;
+  audit: AuditService;
 }
 
 export interface QrCreated {
@@ -152,6 +155,7 @@ export class QrService {
     const id = await this.sessionIdOf(scanId);
     await this.decide(id, scanId, 'approved', principal, clientName);
     this.deps.logger.info({ session: sessionRef(id), serial: principal.grant.serial, approver: principal.grant.id }, 'qr session approved');
+    this.audited(principal, 'qr.approved');
     await this.notify(id, 'approved');
   }
 
@@ -159,6 +163,7 @@ export class QrService {
     const id = await this.sessionIdOf(scanId);
     await this.decide(id, scanId, 'denied', principal);
     this.deps.logger.info({ session: sessionRef(id), approver: principal.grant.id }, 'qr session denied');
+    this.audited(principal, 'qr.denied');
     await this.notify(id, 'denied');
   }
 
@@ -196,7 +201,7 @@ export class QrService {
     }
     if (!listening()) {
       // Nobody is left to receive them: the grant goes and another stream may collect a fresh one.
-      await grants.revoke(decision.serial, tokens.grantId).catch(() => undefined);
+      await grants.revoke(decision.serial, tokens.grantId, systemOrigin).catch(() => undefined);
       await giveBack();
       return { kind: 'gone' };
     }
@@ -252,6 +257,11 @@ export class QrService {
     if (outcome.kind === 'none') throw new AppError('session_not_found');
     if (outcome.kind === 'completed') throw new AppError('session_completed');
     return outcome.session;
+  }
+
+  /** The session's ids are credentials of a kind: the audit entry names only who decided. */
+  private audited(principal: Principal, event: string): void {
+    this.deps.audit.record(principal.grant.serial, { actor: grantActor(principal.grant), channel: 'rest', event, outcome: 'ok' });
   }
 
   private async notify(id: string, status: QrStatus): Promise<void> {

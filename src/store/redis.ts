@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.ts';
+import { RedisAuditBackend } from '../audit/redis-backend.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { closeRedis, connectRedis, type RedisClient, redactUrl, translateRedisError } from './redis-connection.ts';
@@ -44,6 +45,7 @@ export class RedisStore implements Store {
   readonly ephemeral: KeyValueStore = this;
   private readonly prefix: string;
   private readonly lifecycle: RedisLifecycle;
+  readonly audit: RedisAuditBackend;
 
   private constructor(
     private readonly client: RedisClient,
@@ -53,6 +55,7 @@ export class RedisStore implements Store {
   ) {
     this.prefix = keyPrefix;
     this.lifecycle = new RedisLifecycle(client, (...parts) => this.key(...parts));
+    this.audit = new RedisAuditBackend(client, (...parts) => this.key(...parts));
   }
 
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
+import { SqliteAuditBackend } from '../audit/sqlite-backend.ts';
+import type { AuditBackend } from '../audit/types.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import { MemoryStore, withHomeDefaults } from './memory.ts';
@@ -99,6 +101,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   readonly kind = 'sqlite' as const;
   /** One process owns this database, so short-lived records can stay in its memory. */
   readonly ephemeral: KeyValueStore;
+  readonly audit: AuditBackend;
   private readonly db: Database.Database;
   private readonly q;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -116,6 +119,7 @@ export class SqliteStore extends LocalPubSub implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(schema);
     this.lifecycle = new SqliteLifecycle(this.db);
+    this.audit = new SqliteAuditBackend(this.db);
     const db = this.db;
     this.q = {
       getHome: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes WHERE serial = ?'),

@@ -1,3 +1,5 @@
+import type { AuditBackend } from '../audit/types.ts';
+
 /**
  * The Store: everything that must be shared by all instances or survive a restart.
  * Durable records (homes, grants, refresh tokens) have typed methods; short-lived records
@@ -108,6 +110,8 @@ export interface Store extends KeyValueStore, PubSub {
    * single-node SQLite store, which keeps them in memory and saves two commits per pairing.
    */
   readonly ephemeral: KeyValueStore;
+  /** The hash-chained audit log of every home (src/audit/). */
+  readonly audit: AuditBackend;
 
   getHome(serial: string): Promise<HomeRecord | null>;
   listHomes(): Promise<HomeRecord[]>;

@@ -1,0 +1,91 @@
+import type { Clock } from '../clock.ts';
+import { isoAt } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import { seal, verifyChain, type ChainVerdict } from './chain.ts';
+import type { AuditBackend, AuditDraft, AuditEntry } from './types.ts';
+
+export interface AuditDeps {
+  backend: AuditBackend;
+  clock: Clock;
+  logger: Logger;
+  /** Told of each appended entry (the kiosks' live `audit:entry`); absent in the CLI. */
+  onEntry?: (serial: string, entry: AuditEntry) => void;
+  retentionMs: number;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  next: number | null;
+}
+
+export const MAX_AUDIT_PAGE = 500;
+const VERIFY_PAGE = 500;
+
+/**
+ * The per-home, hash-chained audit log. `record` never delays or fails the action it describes:
+ * appends run behind it, one home at a time in the order recorded, and a failed append is logged.
+ * Readers on this instance wait for what it has recorded so far, so a client reads its own actions.
+ */
+export class AuditService {
+  private readonly pending = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: AuditDeps) {}
+
+  record(serial: string, draft: AuditDraft): void {
+    const { backend, clock, logger, onEntry } = this.deps;
+    const previous = this.pending.get(serial) ?? Promise.resolve();
+    const next = previous
+      .then(() => backend.append(serial, (head) => seal(head, draft, isoAt(clock.now()))))
+      .then(
+        (entry) => onEntry?.(serial, entry),
+        (err: unknown) => logger.error({ err, serial, event: draft.event }, 'audit entry could not be written'),
+      );
+    this.pending.set(serial, next);
+    void next.then(() => {
+      if (this.pending.get(serial) === next) this.pending.delete(serial);
+    });
+  }
+
+  /** Resolves when every entry recorded so far on this instance is written (or failed). */
+  async settled(serial?: string): Promise<void> {
+    if (serial !== undefined) await this.pending.get(serial);
+    else await Promise.all(this.pending.values());
+  }
+
+  async list(serial: string, after = 0, limit = 100): Promise<AuditPage> {
+    await this.settled(serial);
+    const capped = Math.min(Math.max(1, limit), MAX_AUDIT_PAGE);
+    const entries = await this.deps.backend.list(serial, after, capped);
+    return { entries, next: entries.length === capped ? (entries.at(-1) as AuditEntry).seq : null };
+  }
+
+  async verify(serial: string): Promise<ChainVerdict> {
+    await this.settled(serial);
+    const { backend } = this.deps;
+    const anchor = await backend.anchor(serial);
+    async function* all(): AsyncGenerator<AuditEntry> {
+      let after = 0;
+      for (;;) {
+        const page = await backend.list(serial, after, VERIFY_PAGE);
+        yield* page;
+        if (page.length < VERIFY_PAGE) return;
+        after = (page.at(-1) as AuditEntry).seq;
+      }
+    }
+    const entries: AuditEntry[] = [];
+    for await (const entry of all()) entries.push(entry);
+    return verifyChain(entries, anchor);
+  }
+
+  /** Drops entries older than AUDIT_RETENTION in every home, keeping each chain verifiable. */
+  async prune(): Promise<number> {
+    const { backend, clock, retentionMs } = this.deps;
+    const before = isoAt(clock.now() - retentionMs);
+    let dropped = 0;
+    for (const serial of await backend.serials()) {
+      await this.settled(serial);
+      dropped += await backend.prune(serial, before);
+    }
+    return dropped;
+  }
+}
