@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditDraft, AuditEntry, ChainHead } from './types.ts';
+import type { AuditDraft, AuditEntry, ChainBuilder, ChainHead } from './types.ts';
 
 /** The prevHash of a home's first entry. */
 export const GENESIS = '0'.repeat(64);
@@ -73,4 +73,18 @@ export function verifyChain(entries: Iterable<AuditEntry>, anchor: ChainHead | n
     checked++;
   }
   return { ok: true, checked, from, to: checked > 0 ? previous.seq : null };
+}
+
+/** Seals drafts one after another onto whatever head the backend finds. */
+export function sealAll(drafts: readonly AuditDraft[], at: string): ChainBuilder {
+  return (head) => {
+    const entries: AuditEntry[] = [];
+    let previous = head;
+    for (const draft of drafts) {
+      const entry = seal(previous, draft, at);
+      entries.push(entry);
+      previous = { seq: entry.seq, hash: entry.hash };
+    }
+    return entries;
+  };
 }

@@ -1,5 +1,5 @@
 import { emptyHead } from './chain.ts';
-import type { AuditBackend, AuditEntry, ChainHead } from './types.ts';
+import type { AuditBackend, AuditEntry, ChainBuilder, ChainHead } from './types.ts';
 
 interface HomeLog {
   entries: AuditEntry[];
@@ -10,12 +10,12 @@ interface HomeLog {
 export class MemoryAuditBackend implements AuditBackend {
   private readonly logs = new Map<string, HomeLog>();
 
-  async append(serial: string, build: (head: ChainHead) => AuditEntry): Promise<AuditEntry> {
+  async append(serial: string, build: ChainBuilder): Promise<AuditEntry[]> {
     const log = this.logOf(serial);
     const last = log.entries.at(-1);
-    const entry = build(last ? { seq: last.seq, hash: last.hash } : (log.anchor ?? emptyHead));
-    log.entries.push(structuredClone(entry));
-    return entry;
+    const entries = build(last ? { seq: last.seq, hash: last.hash } : (log.anchor ?? emptyHead));
+    log.entries.push(...structuredClone(entries));
+    return entries;
   }
 
   async list(serial: string, after: number, limit: number): Promise<AuditEntry[]> {

@@ -1,21 +1,24 @@
 import type { RedisClient } from '../store/redis-connection.ts';
 import { runScript, type Script, script } from '../store/redis-scripts.ts';
 import { emptyHead, GENESIS } from './chain.ts';
-import type { AuditBackend, AuditEntry, ChainHead } from './types.ts';
+import type { AuditBackend, AuditEntry, ChainBuilder, ChainHead } from './types.ts';
 
 /**
  * Compare-and-append. KEYS: stream, head hash, serial set; ARGV: expected seq, expected hash,
- * entry seq, entry hash, entry JSON, serial. The hash is computed in JS; the script only checks
- * that the chain's head is still the one the entry was built on, so two instances never fork it.
- * Returns {1} when appended, else {0, seq, hash} of the real head to build on.
+ * GENESIS, serial, new head seq, new head hash, then each entry's seq and JSON. The hashes are
+ * computed in JS; the script only checks that the chain's head is still the one the batch was
+ * built on, so two instances never fork it. Returns {1} when appended, else {0, seq, hash} of
+ * the real head to build on.
  */
 const appendScript: Script = script(`
 local seq = redis.call('HGET', KEYS[2], 'seq') or '0'
-local hash = redis.call('HGET', KEYS[2], 'hash') or ARGV[7]
+local hash = redis.call('HGET', KEYS[2], 'hash') or ARGV[3]
 if seq ~= ARGV[1] or hash ~= ARGV[2] then return {0, seq, hash} end
-redis.call('XADD', KEYS[1], ARGV[3] .. '-1', 'e', ARGV[5])
-redis.call('HSET', KEYS[2], 'seq', ARGV[3], 'hash', ARGV[4])
-redis.call('SADD', KEYS[3], ARGV[6])
+for i = 7, #ARGV, 2 do
+  redis.call('XADD', KEYS[1], ARGV[i] .. '-1', 'e', ARGV[i + 1])
+end
+redis.call('HSET', KEYS[2], 'seq', ARGV[5], 'hash', ARGV[6])
+redis.call('SADD', KEYS[3], ARGV[4])
 return {1}
 `);
 
@@ -37,19 +40,21 @@ export class RedisAuditBackend implements AuditBackend {
     private readonly key: (...parts: string[]) => string,
   ) {}
 
-  async append(serial: string, build: (head: ChainHead) => AuditEntry): Promise<AuditEntry> {
+  async append(serial: string, build: ChainBuilder): Promise<AuditEntry[]> {
     let head = this.heads.get(serial) ?? emptyHead;
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      const entry = build(head);
+      const entries = build(head);
+      const last = entries.at(-1);
+      if (!last) return entries;
       const reply = (await runScript(
         this.client,
         appendScript,
         [this.key('audit', serial), this.key('audit-head', serial), this.key('audit-homes')],
-        [String(head.seq), head.hash, String(entry.seq), entry.hash, JSON.stringify(entry), serial, GENESIS],
+        [String(head.seq), head.hash, GENESIS, serial, String(last.seq), last.hash, ...entries.flatMap((e) => [String(e.seq), JSON.stringify(e)])],
       )) as [number, string?, string?];
       if (Number(reply[0]) === 1) {
-        this.heads.set(serial, { seq: entry.seq, hash: entry.hash });
-        return entry;
+        this.heads.set(serial, { seq: last.seq, hash: last.hash });
+        return entries;
       }
       head = { seq: Number(reply[1]), hash: String(reply[2]) };
     }

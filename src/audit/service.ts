@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { isoAt } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import { seal, verifyChain, type ChainVerdict } from './chain.ts';
+import { sealAll, verifyChain, type ChainVerdict } from './chain.ts';
 import type { AuditBackend, AuditDraft, AuditEntry } from './types.ts';
 
 export interface AuditDeps {
@@ -28,22 +28,42 @@ const VERIFY_PAGE = 500;
  */
 export class AuditService {
   private readonly pending = new Map<string, Promise<unknown>>();
+  /** Drafts waiting for the next write, per home. */
+  private readonly queues = new Map<string, AuditDraft[]>();
 
   constructor(private readonly deps: AuditDeps) {}
 
+  /**
+   * Queues the entry; the home's queue is written after the current I/O turn (setImmediate), so
+   * the response that caused it leaves first, and entries recorded meanwhile share one write.
+   */
   record(serial: string, draft: AuditDraft): void {
-    const { backend, clock, logger, onEntry } = this.deps;
+    const queued = this.queues.get(serial);
+    if (queued) {
+      queued.push(draft);
+      return;
+    }
+    const batch = [draft];
+    this.queues.set(serial, batch);
     const previous = this.pending.get(serial) ?? Promise.resolve();
-    const next = previous
-      .then(() => backend.append(serial, (head) => seal(head, draft, isoAt(clock.now()))))
-      .then(
-        (entry) => onEntry?.(serial, entry),
-        (err: unknown) => logger.error({ err, serial, event: draft.event }, 'audit entry could not be written'),
-      );
+    const next = previous.then(() => this.write(serial, batch));
     this.pending.set(serial, next);
     void next.then(() => {
       if (this.pending.get(serial) === next) this.pending.delete(serial);
     });
+  }
+
+  private async write(serial: string, batch: AuditDraft[]): Promise<void> {
+    const { backend, clock, logger, onEntry } = this.deps;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // From here on, new drafts start the next batch.
+    if (this.queues.get(serial) === batch) this.queues.delete(serial);
+    try {
+      const entries = await backend.append(serial, sealAll(batch, isoAt(clock.now())));
+      for (const entry of entries) onEntry?.(serial, entry);
+    } catch (err) {
+      logger.error({ err, serial, entries: batch.length, event: batch[0]?.event }, 'audit entries could not be written');
+    }
   }
 
   /** Resolves when every entry recorded so far on this instance is written (or failed). */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { emptyHead } from './chain.ts';
-import type { AuditBackend, AuditEntry, ChainHead } from './types.ts';
+import type { AuditBackend, AuditEntry, ChainBuilder, ChainHead } from './types.ts';
 
 /**
  * One table, keyed (and so indexed) by home and seq. The entry is kept as the JSON that was
@@ -44,15 +44,15 @@ export class SqliteAuditBackend implements AuditBackend {
     };
   }
 
-  async append(serial: string, build: (head: ChainHead) => AuditEntry): Promise<AuditEntry> {
+  async append(serial: string, build: ChainBuilder): Promise<AuditEntry[]> {
     // IMMEDIATE takes the write lock before reading the head: a CLI process appending at the same
-    // moment waits instead of forking the chain.
-    return this.db.transaction((): AuditEntry => {
+    // moment waits instead of forking the chain. One commit for the whole batch.
+    return this.db.transaction((): AuditEntry[] => {
       const row = this.q.last.get(serial) as { entry: string } | undefined;
       const last = row ? (JSON.parse(row.entry) as AuditEntry) : null;
-      const entry = build(last ? { seq: last.seq, hash: last.hash } : emptyHead);
-      this.q.insert.run(serial, entry.seq, entry.at, JSON.stringify(entry));
-      return entry;
+      const entries = build(last ? { seq: last.seq, hash: last.hash } : emptyHead);
+      for (const entry of entries) this.q.insert.run(serial, entry.seq, entry.at, JSON.stringify(entry));
+      return entries;
     }).immediate();
   }
 

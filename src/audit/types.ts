@@ -43,12 +43,15 @@ export interface ChainHead {
   hash: string;
 }
 
+/** Seals a batch of drafts onto a head: the entries that follow it, in order. */
+export type ChainBuilder = (head: ChainHead) => AuditEntry[];
+
 /**
- * Where one kind of store keeps the log. `append` makes `build(head)` the next entry atomically:
- * two writers (two instances, or the CLI beside a server) never fork the chain.
+ * Where one kind of store keeps the log. `append` makes `build(head)` the next entries atomically
+ * (one write for the batch): two writers (two instances, or the CLI beside a server) never fork the chain.
  */
 export interface AuditBackend {
-  append(serial: string, build: (head: ChainHead) => AuditEntry): Promise<AuditEntry>;
+  append(serial: string, build: ChainBuilder): Promise<AuditEntry[]>;
   /** Entries with seq > after, oldest first, at most `limit`. */
   list(serial: string, after: number, limit: number): Promise<AuditEntry[]>;
   /** The last pruned entry's seq and hash: the oldest kept entry must chain onto it. Null when nothing was pruned. */
