@@ -2,6 +2,8 @@ import type { AuditService } from '../audit/service.ts';
 import { type AuditOrigin, grantActor, systemOrigin } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import type { DeviceAccess } from '../devices/types.ts';
+import { guestAccess, usesOf } from '../guests/access.ts';
+import type { GuestScope, GuestTerms } from '../guests/terms.ts';
 import { isoAt } from '../clock.ts';
 import { randomId } from '../crypto.ts';
 import { AppError } from '../errors.ts';
@@ -18,6 +20,12 @@ export interface GrantView {
   lastUsedAt: string;
   ip: string;
   current: boolean;
+  /** Scoped (guest) grants only. */
+  scope?: GuestScope;
+  notBefore?: string;
+  notAfter?: string;
+  maxUses?: number;
+  uses?: number;
 }
 
 export interface Principal {
@@ -36,7 +44,8 @@ export class GrantService {
     private readonly deps: { store: Store; clock: Clock; logger: Logger; events: HomeEvents; tokens: TokenService; audit: AuditService },
   ) {}
 
-  async create(serial: string, clientName: string, method: GrantMethod, ip: string): Promise<TokenResponse> {
+  /** `guest` makes it a scoped grant (a claimed invite). */
+  async create(serial: string, clientName: string, method: GrantMethod, ip: string, guest?: GuestTerms): Promise<TokenResponse> {
     const { store, clock, events, tokens, logger } = this.deps;
     // The grant belongs to this generation of the home: if the home is removed (and its serial
     // added again) while the pairing is in flight, the grant and its tokens stay with the old one.
@@ -53,6 +62,7 @@ export class GrantService {
       ip,
       revokedAt: null,
       generation: home.generation,
+      ...(guest ? { guest } : {}),
     };
     const { response, refresh } = tokens.mintPair(grant);
     await store.createGrant(grant, refresh);
@@ -61,7 +71,7 @@ export class GrantService {
     this.deps.audit.record(serial, {
       actor: grantActor(grant),
       channel: 'rest',
-      event: method === 'qr' ? 'qr.completed' : 'pairing.claimed',
+      event: guest ? 'guest.claimed' : method === 'qr' ? 'qr.completed' : 'pairing.claimed',
       target: grant.id,
       outcome: 'ok',
     });
@@ -77,23 +87,30 @@ export class GrantService {
     if (grant.serial !== claims.api_serial) throw new AppError('invalid_token');
     if (!sameGeneration(grant, home, claims)) throw new AppError('token_revoked');
     const now = clock.now();
+    if (ended(grant, now)) throw guestEnded();
     if (ip !== undefined && (now - Date.parse(grant.lastUsedAt) > TOUCH_INTERVAL_MS || grant.ip !== ip)) {
       await store.touchGrant(grant.id, isoAt(now), ip);
     }
-    return { grant, claims };
+    return grant.guest ? { grant, claims, access: guestAccess(grant.id, grant.guest, { store, clock }) } : { grant, claims };
   }
 
+  /** Live grants; a guest grant past its notAfter is over and no longer listed. */
   async list(serial: string, currentGrantId?: string): Promise<GrantView[]> {
-    const grants = await this.deps.store.listGrants(serial);
-    return grants.map((g) => ({
-      id: g.id,
-      clientName: g.clientName,
-      method: g.method,
-      createdAt: g.createdAt,
-      lastUsedAt: g.lastUsedAt,
-      ip: g.ip,
-      current: g.id === currentGrantId,
-    }));
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const grants = (await store.listGrants(serial)).filter((g) => !ended(g, now));
+    return Promise.all(
+      grants.map(async (g) => ({
+        id: g.id,
+        clientName: g.clientName,
+        method: g.method,
+        createdAt: g.createdAt,
+        lastUsedAt: g.lastUsedAt,
+        ip: g.ip,
+        current: g.id === currentGrantId,
+        ...(g.guest ? await guestView(store, g.id, g.guest) : {}),
+      })),
+    );
   }
 
   /** Revokes a grant of `serial`; another home's grant is reported as not found. */
@@ -116,6 +133,7 @@ export class GrantService {
     }
     const grant = await store.getGrant(spent.grantId);
     if (!grant || grant.revokedAt !== null) throw new AppError('token_revoked');
+    if (ended(grant, this.deps.clock.now())) throw guestEnded();
     if (!sameGeneration(grant, await store.getHome(grant.serial))) throw new AppError('token_revoked');
     return tokens.issuePair(grant);
   }
@@ -123,7 +141,7 @@ export class GrantService {
   /** Whether a live socket's principal still holds (its home changed: removed, re-added). */
   async stillValid({ grant, claims }: Principal): Promise<boolean> {
     const [current, home] = await Promise.all([this.deps.store.getGrant(grant.id), this.deps.store.getHome(grant.serial)]);
-    return current !== null && current.revokedAt === null && sameGeneration(current, home, claims);
+    return current !== null && current.revokedAt === null && !ended(current, this.deps.clock.now()) && sameGeneration(current, home, claims);
   }
 
   private async end(grant: GrantRecord, reason: string, by: AuditOrigin): Promise<void> {
@@ -139,6 +157,21 @@ export class GrantService {
     events.endGrantSessions(grant.id);
     events.toKiosks(grant.serial, 'grant:revoked', { grantId: grant.id });
   }
+}
+
+/** A guest grant ends at its notAfter; a full grant only when revoked. */
+const ended = (grant: GrantRecord, now: number): boolean => grant.guest !== undefined && now >= Date.parse(grant.guest.notAfter);
+
+const guestEnded = () => new AppError('invalid_token', 'This guest access has ended.');
+
+async function guestView(store: Store, grantId: string, terms: GuestTerms) {
+  return {
+    scope: terms.scope,
+    ...(terms.notBefore ? { notBefore: terms.notBefore } : {}),
+    notAfter: terms.notAfter,
+    ...(terms.maxUses !== undefined ? { maxUses: terms.maxUses } : {}),
+    uses: await usesOf(store, grantId),
+  };
 }
 
 /**

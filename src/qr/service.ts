@@ -1,5 +1,6 @@
 import type { AuditService } from '../audit/service.ts';
 import { grantActor, systemOrigin } from '../audit/types.ts';
+import { assertFullGrant } from '../grants/full.ts';
 import type { Clock } from '../clock.ts';
 import { isoAt } from '../clock.ts';
 import type { Config } from '../config.ts';
@@ -85,10 +86,12 @@ export const sessionRef = (id: string) => sha256Hex(id).slice(0, 10);
 const approverOf = ({ grant }: Principal): Approver => ({ grantId: grant.id, serial: grant.serial, clientName: grant.clientName });
 
 /**
- * Hook: may this grant approve a QR login? Every grant of this build is a full grant; scoped
- * (guest) grants get 403 `insufficient_scope` here once they exist.
+ * May this grant approve a QR login? Only a full grant: a guest approving would mint a full grant
+ * for whoever showed the QR, escaping its own scope and end (403 `insufficient_scope`).
  */
-export function assertMayApproveQr(_principal: Principal): void {}
+export function assertMayApproveQr(principal: Principal): void {
+  assertFullGrant(principal);
+}
 
 /**
  * QR login: a new browser opens a session, a paired phone approves it by its scan id, and a

@@ -22,9 +22,12 @@ export class SocketHomeEvents implements HomeEvents {
     this.io.of(namespaces.kiosk).to(rooms.home(serial)).emit(event, payload);
   }
 
+  /** Device events: a guest's dashboard is in the device's watcher room only when its scope names the device. */
   toHome(serial: string, event: string, payload: unknown): void {
     this.io.of(namespaces.kiosk).to(rooms.home(serial)).emit(event, payload);
-    this.io.of(namespaces.dashboard).to(rooms.home(serial)).emit(event, payload);
+    const deviceId = (payload as { id?: unknown } | null)?.id;
+    const dashboards = this.io.of(namespaces.dashboard).to(rooms.home(serial));
+    (typeof deviceId === 'string' ? dashboards.to(rooms.deviceWatchers(serial, deviceId)) : dashboards).emit(event, payload);
   }
 
   endGrantSessions(grantId: string): void {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
 import { SqliteAuditBackend } from '../audit/sqlite-backend.ts';
+import type { GuestTerms } from '../guests/terms.ts';
 import type { AuditBackend } from '../audit/types.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
@@ -63,6 +64,7 @@ interface GrantRow {
   ip: string;
   revoked_at: string | null;
   generation: string | null;
+  guest: string | null;
 }
 
 interface HomeRow {
@@ -91,7 +93,14 @@ const toGrant = (r: GrantRow): GrantRecord => ({
   ip: r.ip,
   revokedAt: r.revoked_at,
   ...(r.generation !== null ? { generation: r.generation } : {}),
+  ...(r.guest ? { guest: JSON.parse(r.guest) as GuestTerms } : {}),
 });
+
+/** A guest grant's terms, as JSON, in a column older databases gain on open. */
+function addGuestColumn(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(grants)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'guest')) db.exec('ALTER TABLE grants ADD COLUMN guest TEXT');
+}
 
 /**
  * The durable single-node default. better-sqlite3 is synchronous, so each method (and each
@@ -119,6 +128,7 @@ export class SqliteStore extends LocalPubSub implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(schema);
     this.lifecycle = new SqliteLifecycle(this.db);
+    addGuestColumn(this.db);
     this.audit = new SqliteAuditBackend(this.db);
     const db = this.db;
     this.q = {
@@ -132,8 +142,8 @@ export class SqliteStore extends LocalPubSub implements Store {
       setDeviceAuth: db.prepare('UPDATE homes SET device_auth = ? WHERE serial = ?'),
       kvKeysFrom: db.prepare('SELECT key FROM kv WHERE key >= ? AND expires_at > ? ORDER BY key'),
       insertGrant: db.prepare(
-        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation)
-         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation)`,
+        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation, guest)
+         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation, @guest)`,
       ),
       getGrant: db.prepare('SELECT * FROM grants WHERE id = ?'),
       listGrants: db.prepare('SELECT * FROM grants WHERE serial = ? AND revoked_at IS NULL ORDER BY created_at'),
@@ -205,7 +215,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   async createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
     // One commit for both: a grant never exists without its first refresh token, and pairing pays one write.
     this.db.transaction(() => {
-      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null });
+      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null, guest: grant.guest ? JSON.stringify(grant.guest) : null });
       if (firstRefreshToken) this.insertRefresh(firstRefreshToken);
     })();
   }

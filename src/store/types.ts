@@ -1,4 +1,5 @@
 import type { AuditBackend } from '../audit/types.ts';
+import type { GuestTerms } from '../guests/terms.ts';
 
 /**
  * The Store: everything that must be shared by all instances or survive a restart.
@@ -58,6 +59,8 @@ export interface GrantRecord {
   revokedAt: string | null;
   /** The home's generation when the grant was made (absent: before generations existed). */
   generation?: string;
+  /** A scoped (guest) grant's terms; absent for a full grant. */
+  guest?: GuestTerms;
 }
 
 export interface RefreshTokenRecord {
