@@ -13,10 +13,15 @@ export const emptyHead: ChainHead = { seq: 0, hash: GENESIS };
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const fields = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${fields.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  const record = value as Record<string, unknown>;
+  let out = '';
+  // Default sort compares UTF-16 code units, the same order on every engine.
+  for (const key of Object.keys(record).sort()) {
+    const field = record[key];
+    if (field === undefined) continue;
+    out += `${out ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(field)}`;
+  }
+  return `{${out}}`;
 }
 
 /** SHA-256 over the previous hash and the entry's canonical JSON (everything but `hash`). */
@@ -75,12 +80,18 @@ export function verifyChain(entries: Iterable<AuditEntry>, anchor: ChainHead | n
   return { ok: true, checked, from, to: checked > 0 ? previous.seq : null };
 }
 
+/** A draft and the time it was recorded (a batch is written a little later). */
+export interface TimedDraft {
+  draft: AuditDraft;
+  at: string;
+}
+
 /** Seals drafts one after another onto whatever head the backend finds. */
-export function sealAll(drafts: readonly AuditDraft[], at: string): ChainBuilder {
+export function sealAll(drafts: readonly TimedDraft[]): ChainBuilder {
   return (head) => {
     const entries: AuditEntry[] = [];
     let previous = head;
-    for (const draft of drafts) {
+    for (const { draft, at } of drafts) {
       const entry = seal(previous, draft, at);
       entries.push(entry);
       previous = { seq: entry.seq, hash: entry.hash };

@@ -24,7 +24,7 @@ const at = (day: number) => new Date(Date.UTC(2026, 0, day)).toISOString();
 
 async function appendDays(backend: AuditBackend, serial: string, days: number[]): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
-  for (const day of days) entries.push(...(await backend.append(serial, sealAll([draft(day)], at(day)))));
+  for (const day of days) entries.push(...(await backend.append(serial, sealAll([{ draft: draft(day), at: at(day) }]))));
   return entries;
 }
 
@@ -60,7 +60,7 @@ function contract(name: string, make: () => Promise<{ backend: AuditBackend; clo
 
     it('concurrent appends never fork the chain', async () => {
       const a = serial();
-      await Promise.all(Array.from({ length: 20 }, (_, i) => backend.append(a, sealAll([draft(i)], at(1)))));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => backend.append(a, sealAll([{ draft: draft(i), at: at(1) }]))));
       const entries = await all(backend, a);
       expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(verifyChain(entries, null)).toMatchObject({ ok: true, checked: 20 });
@@ -79,7 +79,7 @@ function contract(name: string, make: () => Promise<{ backend: AuditBackend; clo
       // Everything older than the cut-off, yet the head stays so the chain can go on.
       expect(await backend.prune(a, at(30))).toBe(1);
       expect((await all(backend, a)).map((e) => e.seq)).toEqual([5]);
-      const [next] = await backend.append(a, sealAll([draft(12), draft(13)], at(12)));
+      const [next] = await backend.append(a, sealAll([draft(12), draft(13)].map((d) => ({ draft: d, at: at(12) }))));
       expect(next?.seq).toBe(6);
       expect(verifyChain(await all(backend, a), await backend.anchor(a))).toMatchObject({ ok: true, checked: 3 });
     });
@@ -111,7 +111,7 @@ describeWith('audit backend on redis', redisServerBinary(), 'redis-server', (bin
     if (!one || !two) throw new Error('no stores');
     try {
       await Promise.all(
-        Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).audit.append('home-1', sealAll(i % 3 ? [draft(i)] : [draft(i), draft(i)], at(1)))),
+        Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).audit.append('home-1', sealAll((i % 3 ? [draft(i)] : [draft(i), draft(i)]).map((d) => ({ draft: d, at: at(1) }))))),
       );
       const entries = await one.audit.list('home-1', 0, 100);
       expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
