@@ -28,11 +28,11 @@ export async function claim(relay: Pick<TestRelay, 'url'>, code: string, extra: 
 }
 
 /** An owner (full grant) and a guest holding the invite's grant. */
-export async function ownerAndGuest(relay: TestRelay, body: unknown, kiosk?: ClientSocket) {
+export async function ownerAndGuest(relay: TestRelay, body: unknown, kiosk?: ClientSocket, claimVia: Pick<TestRelay, 'url'> = relay) {
   const owner = await pair(relay, { ...(kiosk ? { kiosk } : {}), clientName: 'Owner phone' });
   const invited = await invite(relay, owner.token, body);
   expect(invited.status, JSON.stringify(invited.body)).toBe(201);
-  const claimed = await claim(relay, invited.body.code, { clientName: 'Cleaner phone' });
+  const claimed = await claim(claimVia, invited.body.code, { clientName: 'Cleaner phone' });
   expect(claimed.status, JSON.stringify(claimed.body)).toBe(201);
   return { owner, guest: claimed.body, invited: invited.body };
 }
