@@ -21,7 +21,9 @@ export const auditFeature: FeatureFactory = ({ deps, services }) => {
     name: 'audit',
     routes: () => auditRoutes(audit, grants),
     kiosk: (socket, serial) => {
-      onAck(socket, deps.logger, 'audit:list', auditQuery, ({ after, limit }) => audit.list(serial, after, limit));
+      onAck(socket, deps.logger, 'audit:list', auditQuery, ({ after, limit, last }) =>
+        last === undefined ? audit.list(serial, after, limit) : audit.latest(serial, last),
+      );
     },
     close: async () => {
       clearInterval(timer);

@@ -23,6 +23,10 @@ export class MemoryAuditBackend implements AuditBackend {
     return entries.filter((e) => e.seq > after).slice(0, limit).map((e) => structuredClone(e));
   }
 
+  async latest(serial: string, count: number): Promise<AuditEntry[]> {
+    return (this.logs.get(serial)?.entries ?? []).slice(-count).map((e) => structuredClone(e));
+  }
+
   async anchor(serial: string): Promise<ChainHead | null> {
     return this.logs.get(serial)?.anchor ?? null;
   }

@@ -66,6 +66,11 @@ export class RedisAuditBackend implements AuditBackend {
     return (messages ?? []).map((m) => JSON.parse(String(m.message.e)) as AuditEntry);
   }
 
+  async latest(serial: string, count: number): Promise<AuditEntry[]> {
+    const messages = await this.client.xRevRange(this.key('audit', serial), '+', '-', { COUNT: count });
+    return (messages ?? []).map((m) => JSON.parse(String(m.message.e)) as AuditEntry).reverse();
+  }
+
   async anchor(serial: string): Promise<ChainHead | null> {
     const h = await this.client.hGetAll(this.key('audit-anchor', serial));
     return h.seq && h.hash ? { seq: Number(h.seq), hash: h.hash } : null;

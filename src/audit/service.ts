@@ -97,6 +97,12 @@ export class AuditService {
     return { entries, next: entries.length === capped ? (entries.at(-1) as AuditEntry).seq : null };
   }
 
+  /** The newest `count` entries, oldest first; `next` is null (page on from the last seq). */
+  async latest(serial: string, count: number): Promise<AuditPage> {
+    await this.settled(serial);
+    return { entries: await this.deps.backend.latest(serial, Math.min(Math.max(1, count), MAX_AUDIT_PAGE)), next: null };
+  }
+
   async verify(serial: string): Promise<ChainVerdict> {
     await this.settled(serial);
     const { backend } = this.deps;

@@ -32,6 +32,7 @@ export class SqliteAuditBackend implements AuditBackend {
       insert: db.prepare('INSERT INTO audit_log (serial, seq, at, entry) VALUES (?, ?, ?, ?)'),
       after: db.prepare('SELECT entry FROM audit_log WHERE serial = ? AND seq > ? ORDER BY seq LIMIT ?'),
       anchor: db.prepare('SELECT seq, hash FROM audit_anchor WHERE serial = ?'),
+      latest: db.prepare('SELECT entry FROM audit_log WHERE serial = ? ORDER BY seq DESC LIMIT ?'),
       putAnchor: db.prepare(
         'INSERT INTO audit_anchor (serial, seq, hash) VALUES (?, ?, ?) ON CONFLICT(serial) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
       ),
@@ -58,6 +59,10 @@ export class SqliteAuditBackend implements AuditBackend {
 
   async list(serial: string, after: number, limit: number): Promise<AuditEntry[]> {
     return (this.q.after.all(serial, after, limit) as { entry: string }[]).map((r) => JSON.parse(r.entry) as AuditEntry);
+  }
+
+  async latest(serial: string, count: number): Promise<AuditEntry[]> {
+    return (this.q.latest.all(serial, count) as { entry: string }[]).map((r) => JSON.parse(r.entry) as AuditEntry).reverse();
   }
 
   async anchor(serial: string): Promise<ChainHead | null> {

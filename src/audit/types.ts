@@ -54,6 +54,8 @@ export interface AuditBackend {
   append(serial: string, build: ChainBuilder): Promise<AuditEntry[]>;
   /** Entries with seq > after, oldest first, at most `limit`. */
   list(serial: string, after: number, limit: number): Promise<AuditEntry[]>;
+  /** The newest `count` entries, oldest first (a screen showing recent activity). */
+  latest(serial: string, count: number): Promise<AuditEntry[]>;
   /** The last pruned entry's seq and hash: the oldest kept entry must chain onto it. Null when nothing was pruned. */
   anchor(serial: string): Promise<ChainHead | null>;
   /** Drops entries older than `before` (ISO), always keeping the newest; returns how many went. */

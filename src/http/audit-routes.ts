@@ -12,8 +12,9 @@ export function auditRoutes(audit: AuditService, grants: GrantService): Router {
   router.get('/api/v1/audit', requireAuth(grants), async (req, res) => {
     const principal = principalOf(res);
     assertFullGrant(principal);
-    const { after, limit } = parsePayload(auditQuery, req.query);
-    res.json(await audit.list(principal.grant.serial, after, limit));
+    const { after, limit, last } = parsePayload(auditQuery, req.query);
+    const serial = principal.grant.serial;
+    res.json(last === undefined ? await audit.list(serial, after, limit) : await audit.latest(serial, last));
   });
   return router;
 }

@@ -53,6 +53,8 @@ function contract(name: string, make: () => Promise<{ backend: AuditBackend; clo
       expect(entries[1]?.prevHash).toBe(entries[0]?.hash);
       expect(await all(backend, a)).toEqual(entries);
       expect((await backend.list(a, 2, 1)).map((e) => e.seq)).toEqual([3]);
+      expect((await backend.latest(a, 2)).map((e) => e.seq)).toEqual([3, 4]);
+      expect((await backend.latest(a, 10)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
       expect((await all(backend, b)).map((e) => e.seq)).toEqual([1]);
       expect(verifyChain(await all(backend, a), await backend.anchor(a))).toMatchObject({ ok: true, checked: 4 });
       expect(await backend.serials()).toEqual(expect.arrayContaining([a, b]));

@@ -69,6 +69,8 @@ describe('audit log on one relay (memory store)', () => {
     const listed = await emitAck(kiosk, 'audit:list', { after: 2, limit: 2 });
     expect(listed).toMatchObject({ ok: true, data: { next: 4 } });
     expect(listed.data.entries.map((e: AuditEntry) => e.seq)).toEqual([3, 4]);
+    const newest = await emitAck(kiosk, 'audit:list', { last: 2 });
+    expect(newest.data.entries.map((e: AuditEntry) => e.seq)).toEqual([body.entries.length - 1, body.entries.length]);
   });
 
   it('pages with after/limit, refuses bad queries and anonymous callers', async () => {
