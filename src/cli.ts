@@ -1,5 +1,6 @@
 import { bridgesCommand, bridgesUsage } from './cli/bridges.ts';
 import { type CliIo, devicesCommand, homesCommand, homesUsage } from './cli/homes.ts';
+import { auditCommand, auditUsage } from './cli/audit.ts';
 import { ConfigError } from './config.ts';
 import { AppError } from './errors.ts';
 
@@ -8,6 +9,7 @@ const usage = `Usage: relay <command>
   start                        start the relay (same as npm start)
 ${homesUsage}
 ${bridgesUsage}
+${auditUsage}
   simulate [--url U] [--serial S] [--hub-key K]
                                connect simulated devices to a relay
 
@@ -34,6 +36,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (command === 'homes') return await homesCommand(argv.slice(1), env, io);
     if (command === 'devices') return await devicesCommand(argv.slice(1), env, io);
     if (command === 'bridges') return await bridgesCommand(argv.slice(1), env, io);
+    if (command === 'audit') return await auditCommand(argv.slice(1), env, io);
     io.err(`Unknown command "${command}".\n\n${usage}`);
     return 64;
   } catch (err) {

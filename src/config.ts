@@ -111,6 +111,8 @@ const schema = z
     MQTT_USERNAME: z.string().min(1).optional(),
     MQTT_PASSWORD: z.string().min(1).optional(),
     MQTT_Z2M_BASE: z.string().regex(/^[^#+\s]+$/, 'a topic without wildcards').default('zigbee2mqtt'),
+    AUDIT_RETENTION: duration('90d', 's'),
+    GUEST_INVITE_TTL: duration('24h', 's'),
   })
   .superRefine((env, ctx) => {
     const unknownDrivers = splitList(env.MQTT_DRIVERS).filter((d) => !(mqttDriverNames as readonly string[]).includes(d));
@@ -198,6 +200,10 @@ export interface Config {
     readonly password: string | undefined;
     readonly z2mBase: string;
   };
+  /** Audit entries older than this are pruned (the chain stays verifiable from the oldest kept). */
+  readonly auditRetentionMs: number;
+  /** How long a guest invite code can be claimed. */
+  readonly guestInviteTtlMs: number;
 }
 
 /** The MQTT bridge's drivers (src/bridges/mqtt/drivers); config names them so it needs no bridge import. */
@@ -302,6 +308,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       password: e.MQTT_PASSWORD,
       z2mBase: e.MQTT_Z2M_BASE,
     }),
+    auditRetentionMs: e.AUDIT_RETENTION,
+    guestInviteTtlMs: e.GUEST_INVITE_TTL,
   });
 }
 

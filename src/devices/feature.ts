@@ -22,7 +22,7 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
   const instanceId = randomId(9);
   // MQTT devices (docs/mqtt.md) ride the same DeviceService; their commands are routed by connection id.
   const mqtt = createMqttBridge({ deps, services }, instanceId);
-  const devices = new DeviceService({ config, store, clock, logger, events, link: routeDeviceLinks(new SocketDeviceLink(io), mqtt.link) });
+  const devices = new DeviceService({ config, store, clock, logger, events, audit: services.audit, link: routeDeviceLinks(new SocketDeviceLink(io), mqtt.link) });
   const started = devices.start().catch((err: unknown) => logger.error({ err }, 'device relay could not subscribe to device departures'));
   const serials = async () => (await services.homes.list()).map((h) => h.serial);
   const liveness = new InstanceLiveness({
