@@ -4,6 +4,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { AppError } from './errors.ts';
 import { refuseCrossSite } from './http/cross-site.ts';
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from './json-depth.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { grantRoutes } from './http/grant-routes.ts';
 import { logRequests, timeRequests } from './http/observe.ts';
@@ -16,7 +17,7 @@ import type { Deps, Services } from './services.ts';
  * refused with a message that says what to send, rather than read as an empty object.
  */
 function jsonBody(): express.RequestHandler {
-  const parse = express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] });
+  const parse = express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'], verify: refuseDeepJson });
   return (req, res, next) => {
     parse(req, res, (err?: unknown) => {
       if (err) return next(err);
@@ -28,6 +29,25 @@ function jsonBody(): express.RequestHandler {
     });
   };
 }
+
+/** Runs on the raw bytes before JSON.parse (body-parser's `verify`), so deep nesting is never parsed. */
+function refuseDeepJson(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
+  const text = /^utf-?8$/i.test(encoding) ? body : new TextDecoder(encoding).decode(body);
+  if (jsonTextTooDeep(text)) throw new AppError('invalid_request', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+}
+
+/**
+ * A path that does not percent-decode is refused before any route sees it: Express would
+ * otherwise throw a URIError while matching parameters (a 500) or serve a 404 for it.
+ */
+const undecodablePath: express.RequestHandler = (req, _res, next) => {
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    return next(new AppError('invalid_request', 'The request path is not valid percent-encoding.'));
+  }
+  next();
+};
 
 const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
 
@@ -43,6 +63,7 @@ export function createApp(deps: Deps, services: Services, extraRoutes: RouteModu
 
   app.use(timeRequests(metrics));
   app.use(logRequests(logger));
+  app.use(undecodablePath);
   app.use(
     helmet({
       // Kiosks and LAN dashboards are often plain http: upgrading subresources or pinning HSTS would break them.
@@ -58,7 +79,7 @@ export function createApp(deps: Deps, services: Services, extraRoutes: RouteModu
   // Body parsing only where bodies exist: each router mounts this on its POST routes.
   const json = jsonBody();
 
-  app.use(opsRoutes(store, metrics));
+  app.use(opsRoutes(store, metrics, config.metricsToken));
   app.use(pairingRoutes(services, config, json));
   app.use(grantRoutes(services, config, json));
   for (const routes of extraRoutes) app.use(routes(json));

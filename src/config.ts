@@ -88,8 +88,37 @@ const schema = z
     // Hosts whose Host header may become the origin of QR links when PUBLIC_URL is unset.
     ALLOWED_HOSTS: z.string().default(''),
     QR_SCAN_ROTATION: duration('30', 's'),
+    // Hostile and runaway traffic (issue 12).
+    METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    // "20" or "20/s": state messages per device per second.
+    DEVICE_STATE_RATE: z
+      .string()
+      .default('20')
+      .transform((raw, ctx) => {
+        const perSecond = /^\d+(\.\d+)?(\/s)?$/.test(raw) ? Number.parseFloat(raw) : Number.NaN;
+        if (perSecond > 0) return perSecond;
+        ctx.addIssue({ code: 'custom', message: `expected messages per second such as 20 or 20/s, got "${raw}"` });
+        return z.NEVER;
+      }),
+    DEVICE_STATE_BURST: z.coerce.number().int().positive().optional(),
+    SOCKET_MAX_BUFFER: z.coerce.number().int().min(1024).default(1024 * 1024),
+    MAX_DEVICES_PER_HOME: positiveInt(256),
+    DEVICE_RETENTION: duration('30d', 's'),
+    DEVICE_PRUNE_INTERVAL: duration('1h', 's'),
+    // The default home's MQTT broker (docs/mqtt.md); other homes: `relay bridges add`.
+    MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
+    MQTT_DRIVERS: z.string().default('zigbee2mqtt,tasmota,shelly,homeassistant'),
+    MQTT_USERNAME: z.string().min(1).optional(),
+    MQTT_PASSWORD: z.string().min(1).optional(),
+    MQTT_Z2M_BASE: z.string().regex(/^[^#+\s]+$/, 'a topic without wildcards').default('zigbee2mqtt'),
+    AUDIT_RETENTION: duration('90d', 's'),
+    GUEST_INVITE_TTL: duration('24h', 's'),
   })
   .superRefine((env, ctx) => {
+    const unknownDrivers = splitList(env.MQTT_DRIVERS).filter((d) => !(mqttDriverNames as readonly string[]).includes(d));
+    if (unknownDrivers.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['MQTT_DRIVERS'], message: `unknown driver(s) ${unknownDrivers.join(', ')}; choose from ${mqttDriverNames.join(', ')}` });
+    }
     if (env.STORE === 'redis' && !env.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when STORE=redis' });
     }
@@ -151,7 +180,41 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   /** A pending QR session's scan id is replaced this often while its browser watches. */
   readonly qrScanRotationMs: number;
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken: string | undefined;
+  /** Token bucket of each device's `state` fan-out: refill per second and bucket size. */
+  readonly deviceStateRate: { readonly perSecond: number; readonly burst: number };
+  /** Bytes the relay may hold unsent for one socket before it disconnects it. */
+  readonly socketMaxBufferBytes: number;
+  readonly maxDevicesPerHome: number;
+  /** An offline device unseen this long is forgotten. */
+  readonly deviceRetentionMs: number;
+  /** How often forgotten devices are looked for. */
+  readonly devicePruneIntervalMs: number;
+  readonly mqtt: {
+    /** The default home's broker; unset: no bridge for it (CLI-added bridges still run). */
+    readonly url: string | undefined;
+    readonly drivers: readonly MqttDriverName[];
+    readonly username: string | undefined;
+    /** Never logged. */
+    readonly password: string | undefined;
+    readonly z2mBase: string;
+  };
+  /** Audit entries older than this are pruned (the chain stays verifiable from the oldest kept). */
+  readonly auditRetentionMs: number;
+  /** How long a guest invite code can be claimed. */
+  readonly guestInviteTtlMs: number;
 }
+
+/** The MQTT bridge's drivers (src/bridges/mqtt/drivers); config names them so it needs no bridge import. */
+export const mqttDriverNames = ['zigbee2mqtt', 'tasmota', 'shelly', 'homeassistant'] as const;
+export type MqttDriverName = (typeof mqttDriverNames)[number];
+
+const splitList = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -232,6 +295,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         .filter(Boolean),
     ),
     qrScanRotationMs: e.QR_SCAN_ROTATION,
+    metricsToken: e.METRICS_TOKEN,
+    deviceStateRate: Object.freeze({ perSecond: e.DEVICE_STATE_RATE, burst: e.DEVICE_STATE_BURST ?? Math.max(1, Math.ceil(e.DEVICE_STATE_RATE * 2)) }),
+    socketMaxBufferBytes: e.SOCKET_MAX_BUFFER,
+    maxDevicesPerHome: e.MAX_DEVICES_PER_HOME,
+    deviceRetentionMs: e.DEVICE_RETENTION,
+    devicePruneIntervalMs: e.DEVICE_PRUNE_INTERVAL,
+    mqtt: Object.freeze({
+      url: e.MQTT_URL,
+      drivers: Object.freeze(splitList(e.MQTT_DRIVERS) as MqttDriverName[]),
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      z2mBase: e.MQTT_Z2M_BASE,
+    }),
+    auditRetentionMs: e.AUDIT_RETENTION,
+    guestInviteTtlMs: e.GUEST_INVITE_TTL,
   });
 }
 

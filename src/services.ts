@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { auditPairingNotices } from './audit/pairing-events.ts';
+import { AuditService } from './audit/service.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { DeviceKeyService } from './credentials/device-keys.ts';
@@ -26,6 +28,7 @@ export interface Deps {
 }
 
 export interface Services {
+  audit: AuditService;
   homes: HomeService;
   tokens: TokenService;
   grants: GrantService;
@@ -42,7 +45,14 @@ export function buildServices(deps: Deps, events: HomeEvents): Services {
   const { config, store, clock, logger, metrics } = deps;
   const homes = new HomeService({ store, clock });
   const tokens = new TokenService({ config, store, clock }, deps.jwtSecret);
-  const grants = new GrantService({ store, clock, logger, events, tokens });
+  const audit = new AuditService({
+    backend: store.audit,
+    clock,
+    logger,
+    retentionMs: config.auditRetentionMs,
+    onEntry: (serial, entry) => events.toKiosks(serial, 'audit:entry', entry),
+  });
+  const grants = new GrantService({ store, clock, logger, events, tokens, audit });
   const codeKey = createHmac('sha256', deps.jwtSecret).update('home-relay pairing codes v1').digest();
   // Minute windows are worthless after a restart: count them in the ephemeral space (no disk write per request).
   const rateLimiter = new RateLimiter({ store: store.ephemeral, clock, enabled: config.rateLimits.enabled });
@@ -61,7 +71,7 @@ export function buildServices(deps: Deps, events: HomeEvents): Services {
     store,
     clock,
     logger,
-    events,
+    events: auditPairingNotices(events, audit),
     homes,
     grants,
     budget: pairingBudget,
@@ -76,5 +86,5 @@ export function buildServices(deps: Deps, events: HomeEvents): Services {
     enabled: config.rateLimits.enabled,
     perMinute: config.rateLimits.handshakeFailuresPerMinute,
   });
-  return { homes, tokens, grants, pairing, pairingBudget, rateLimiter, deviceKeys, handshakes };
+  return { audit, homes, tokens, grants, pairing, pairingBudget, rateLimiter, deviceKeys, handshakes };
 }

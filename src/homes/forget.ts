@@ -1,3 +1,4 @@
+import { forgetBridge } from '../bridges/mqtt/settings.ts';
 import { isoAt } from '../clock.ts';
 import type { Clock } from '../clock.ts';
 import { idempotencyPrefix } from '../devices/idempotency.ts';
@@ -32,6 +33,8 @@ export async function forgetHome(store: Store, clock: Clock, serial: string): Pr
   records += await forgetQrSessions(store, serial);
   records += await forgetPairingBudget(store, serial);
   const deviceKeys = await store.deleteDeviceKeys(serial);
+  // A serial added again later must not start bridging the old home's broker.
+  await forgetBridge(store, serial);
   return { grants: grants.length, devices, deviceKeys, records };
 }
 

@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
+import { SqliteAuditBackend } from '../audit/sqlite-backend.ts';
+import type { GuestTerms } from '../guests/terms.ts';
+import type { AuditBackend } from '../audit/types.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import { MemoryStore, withHomeDefaults } from './memory.ts';
@@ -61,6 +64,7 @@ interface GrantRow {
   ip: string;
   revoked_at: string | null;
   generation: string | null;
+  guest: string | null;
 }
 
 interface HomeRow {
@@ -89,7 +93,14 @@ const toGrant = (r: GrantRow): GrantRecord => ({
   ip: r.ip,
   revokedAt: r.revoked_at,
   ...(r.generation !== null ? { generation: r.generation } : {}),
+  ...(r.guest ? { guest: JSON.parse(r.guest) as GuestTerms } : {}),
 });
+
+/** A guest grant's terms, as JSON, in a column older databases gain on open. */
+function addGuestColumn(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(grants)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'guest')) db.exec('ALTER TABLE grants ADD COLUMN guest TEXT');
+}
 
 /**
  * The durable single-node default. better-sqlite3 is synchronous, so each method (and each
@@ -99,6 +110,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   readonly kind = 'sqlite' as const;
   /** One process owns this database, so short-lived records can stay in its memory. */
   readonly ephemeral: KeyValueStore;
+  readonly audit: AuditBackend;
   private readonly db: Database.Database;
   private readonly q;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -116,6 +128,8 @@ export class SqliteStore extends LocalPubSub implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(schema);
     this.lifecycle = new SqliteLifecycle(this.db);
+    addGuestColumn(this.db);
+    this.audit = new SqliteAuditBackend(this.db);
     const db = this.db;
     this.q = {
       getHome: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes WHERE serial = ?'),
@@ -128,8 +142,8 @@ export class SqliteStore extends LocalPubSub implements Store {
       setDeviceAuth: db.prepare('UPDATE homes SET device_auth = ? WHERE serial = ?'),
       kvKeysFrom: db.prepare('SELECT key FROM kv WHERE key >= ? AND expires_at > ? ORDER BY key'),
       insertGrant: db.prepare(
-        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation)
-         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation)`,
+        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation, guest)
+         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation, @guest)`,
       ),
       getGrant: db.prepare('SELECT * FROM grants WHERE id = ?'),
       listGrants: db.prepare('SELECT * FROM grants WHERE serial = ? AND revoked_at IS NULL ORDER BY created_at'),
@@ -201,7 +215,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   async createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
     // One commit for both: a grant never exists without its first refresh token, and pairing pays one write.
     this.db.transaction(() => {
-      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null });
+      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null, guest: grant.guest ? JSON.stringify(grant.guest) : null });
       if (firstRefreshToken) this.insertRefresh(firstRefreshToken);
     })();
   }
