@@ -164,6 +164,12 @@ describe.each(['sqlite', 'memory'])('on the %s store', (kind) => {
       // The escalation starts again at the first step.
       expect(await lockOnce(relay, kiosk)).toBe(HOUR);
       expect(await emitAck(kiosk, 'pairing:unlock', { extra: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      // Locks and the unlock are in the home's audit log.
+      const { audit } = relay.server.services;
+      await audit.settled();
+      const events = (await audit.list('home-1', 0, 100)).entries.map((e) => e.event);
+      expect(events.filter((e) => e === 'pairing.locked')).toHaveLength(3);
+      expect(events.filter((e) => e === 'pairing.unlocked')).toHaveLength(1);
     });
 
     it('starts a removed and re-added home unlocked, with no misses remembered', async () => {
