@@ -129,6 +129,16 @@ describe.each(['sqlite', 'memory'])('on the %s store', (kind) => {
       expect(Date.parse((await locked).until) - relay.clock.now()).toBe(HOUR);
     });
 
+    it('resets nothing when the kiosk cancels a code', async () => {
+      const relay = await start();
+      const kiosk = await connectKiosk(relay);
+      await missTimes(relay, kiosk, 10);
+      expect(await emitAck(kiosk, 'pairing:cancel', {})).toMatchObject({ ok: true });
+      const locked = nextEvent<{ until: string }>(kiosk, 'pairing:locked');
+      await missTimes(relay, kiosk, 5);
+      expect(Date.parse((await locked).until) - relay.clock.now()).toBe(HOUR);
+    });
+
     it('with PAIRING_FAILURE_MEMORY=1h counts only the last hour', async () => {
       const relay = await start({ env: { PAIRING_FAILURE_MEMORY: '1h' } });
       const kiosk = await connectKiosk(relay);
