@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { budgetKeys } from '../src/pairing/budget.ts';
+import { budgetKeyOf } from '../src/pairing/budget.ts';
 import { useClusters } from './helpers/cluster.ts';
 import { redisServerBinary, startRedisRelay } from './helpers/redis.ts';
 import { connectKiosk, connectSocket, emitAck, HUB_KEY, nextEvent, pair, postJson, type TestRelay } from './helpers/relay.ts';
@@ -100,8 +100,7 @@ describeWith('the pairing budget on two instances sharing Redis', redisServerBin
     expect(judged).toBeGreaterThanOrEqual(15);
     expect(answers.every((r) => ['invalid_code', 'pairing_locked', 'code_expired'].includes(r.body.error.code))).toBe(true);
     // Every claim's count was written before it was answered: the store holds the whole story now.
-    expect(await a.store.get(budgetKeys.escalation('home-1'))).toEqual({ locks: 1 });
-    expect(await b.store.get(budgetKeys.lock('home-1'))).toMatchObject({ streak: 1, until: cluster.clock.now() + HOUR });
+    expect(await a.store.get(budgetKeyOf('home-1'))).toMatchObject({ streak: 1, lockedUntil: cluster.clock.now() + HOUR });
     await expect.poll(() => locks.length, { timeout: 3000 }).toBe(1);
   });
 

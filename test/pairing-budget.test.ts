@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../src/clock.ts';
-import { budgetKeys } from '../src/pairing/budget.ts';
+import { budgetKeyOf } from '../src/pairing/budget.ts';
 import {
   closeSockets,
   connectKiosk,
@@ -92,8 +92,7 @@ describe.each(['sqlite', 'memory'])('on the %s store', (kind) => {
       const code = await codeOn(relay, kiosk);
       const answers = await Promise.all(Array.from({ length: 30 }, () => postJson(`${relay.url}/api/v1/pairing/claim`, { code: wrongFor(code) })));
       expect(answers.filter((r) => r.body.error.code === 'invalid_code').length).toBeGreaterThanOrEqual(15);
-      expect(await relay.store.get(budgetKeys.escalation('home-1'))).toEqual({ locks: 1 });
-      expect(await relay.store.get(budgetKeys.lock('home-1'))).toMatchObject({ streak: 1, until: relay.clock.now() + HOUR });
+      expect(await relay.store.get(budgetKeyOf('home-1'))).toMatchObject({ streak: 1, lockedUntil: relay.clock.now() + HOUR });
     });
 
     it('resets the escalation after a successful pairing', async () => {
@@ -238,6 +237,7 @@ describe.each(['sqlite', 'memory'])('on the %s store', (kind) => {
       expect(Number(limited.headers.get('retry-after'))).toBe(3600);
       await expect(start({ env: { PAIRING_CODE_REQUESTS: 'lots' } })).rejects.toThrow(/PAIRING_CODE_REQUESTS/);
       await expect(start({ env: { PAIRING_CODE_REQUESTS: '0/1m' } })).rejects.toThrow(/PAIRING_CODE_REQUESTS/);
+      await expect(start({ env: { PAIRING_LOCK_DURATION: '2h', PAIRING_LOCK_MAX: '1h' } })).rejects.toThrow(/PAIRING_LOCK_MAX/);
     });
   });
 
