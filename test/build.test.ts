@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/relay.ts';
@@ -48,9 +48,11 @@ describe('a production install (npm ci --omit=dev) of the compiled build', () =>
   });
 
   it('starts with npm start and answers /healthz, pages and the Socket.IO client', async () => {
+    // Configuration from the .env beside package.json, with a relative DATA_DIR (taken from the package root).
+    writeFileSync(join(dir, '.env'), 'DATA_DIR=state\nHOME_SERIAL=flat-dotenv\n');
     server = spawn('npm', ['start', '--silent'], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -71,10 +73,11 @@ describe('a production install (npm ci --omit=dev) of the compiled build', () =>
     expect((await fetch(`${url}/socket.io/socket.io.js`)).status).toBe(200);
   });
 
-  it('runs the compiled CLI beside it, and says what to do when dist/ is missing', () => {
-    const listed = run(process.execPath, ['bin/relay', 'homes', 'list'], dir, { DATA_DIR: join(dir, 'data') });
+  it('runs the compiled CLI beside it from any directory, on the same .env and store, and says what to do when dist/ is missing', () => {
+    expect(output).toContain(`data:       ${join(dir, 'state', 'relay.sqlite')}`);
+    const listed = run(process.execPath, [join(dir, 'bin/relay'), 'homes', 'list'], tempDir('relay-cwd-'));
     expect(listed.status, listed.stderr).toBe(0);
-    expect(listed.stdout).toContain('home-1');
+    expect(listed.stdout).toContain('flat-dotenv');
 
     renameSync(join(dir, 'dist'), join(dir, 'dist.moved'));
     const unbuilt = run(process.execPath, ['bin/relay', 'homes', 'list'], dir);
