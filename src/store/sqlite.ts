@@ -7,6 +7,7 @@ import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import { MemoryStore, withHomeDefaults } from './memory.ts';
 import { SqliteLifecycle } from './sqlite-lifecycle.ts';
+import { migrateSqlite } from './sqlite-migrations.ts';
 import type {
   DeviceAuthMode,
   DeviceKeyRecord,
@@ -21,38 +22,6 @@ import type {
   Unsubscribe,
   UpdateOutcome,
 } from './types.ts';
-
-const schema = `
-CREATE TABLE IF NOT EXISTS homes (
-  serial TEXT PRIMARY KEY,
-  hub_key_hash TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS grants (
-  id TEXT PRIMARY KEY,
-  serial TEXT NOT NULL,
-  client_name TEXT NOT NULL,
-  method TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  last_used_at TEXT NOT NULL,
-  ip TEXT NOT NULL,
-  revoked_at TEXT
-);
-CREATE INDEX IF NOT EXISTS grants_by_serial ON grants (serial, created_at);
-CREATE TABLE IF NOT EXISTS refresh_tokens (
-  hash TEXT PRIMARY KEY,
-  grant_id TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  used_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS refresh_tokens_by_expiry ON refresh_tokens (expires_at);
-CREATE TABLE IF NOT EXISTS kv (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS kv_by_expiry ON kv (expires_at);
-`;
 
 interface GrantRow {
   id: string;
@@ -126,7 +95,12 @@ export class SqliteStore extends LocalPubSub implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(schema);
+    try {
+      migrateSqlite(this.db, file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.lifecycle = new SqliteLifecycle(this.db);
     addGuestColumn(this.db);
     this.audit = new SqliteAuditBackend(this.db);
