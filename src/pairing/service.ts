@@ -121,7 +121,7 @@ export class PairingService {
         this.count('claimed');
         this.clearExpiryNotice(serial);
         const clientName = input.clientName ?? 'Unnamed client';
-        const tokens = await this.deps.grants.create(serial, clientName, 'code', input.ip);
+        const tokens = await this.deps.grants.create(serial, clientName, 'code', input.ip, home);
         events.toKiosks(serial, 'pairing:claimed', { grantId: tokens.grantId, clientName });
         logger.info({ serial, ip: input.ip, grantId: tokens.grantId }, 'pairing code claimed');
         return tokens;
