@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { parseTrustProxy } from './net/trust-proxy.ts';
+import { resolveDataDir } from './paths.ts';
 
 /** A duration variable: "30h", "180s", "5000ms", or a bare number meaning `bareUnit`. Kept as milliseconds. */
 const duration = (fallback: string, bareUnit: 'ms' | 's') =>
@@ -254,7 +255,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
-    dataDir: e.DATA_DIR,
+    dataDir: resolveDataDir(e.DATA_DIR),
     store: e.STORE ?? (e.REDIS_URL ? 'redis' : 'sqlite'),
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
