@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { heldBytes } from '../src/realtime/slow-consumers.ts';
+import { createLogger } from '../src/logger.ts';
+import { heldBytes, watchSlowConsumers } from '../src/realtime/slow-consumers.ts';
 import { connectDevice, eventually, sleep } from './helpers/devices.ts';
 import { closeSockets, connectDashboard, connectKiosk, getJson, pair, stallReading, startRelay, type TestRelay } from './helpers/relay.ts';
 
@@ -52,5 +53,41 @@ describe('slow consumers', () => {
     const metrics = await (await fetch(`${relay.url}/metrics`)).text();
     expect(metrics).toMatch(/relay_slow_consumers_disconnected_total\{namespace="\/"\} 1/);
     expect((await getJson(`${relay.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('slow-consumer rule', () => {
+  /** A connection whose held bytes a test sets: engine.io's queue as one packet of `held` characters. */
+  const fakeConn = (held: number) => {
+    const conn = { held, closed: 0, writeBuffer: [] as { data: string }[], transport: { name: 'polling' }, close: () => void conn.closed++ };
+    Object.defineProperty(conn, 'writeBuffer', { get: () => [{ data: 'x'.repeat(conn.held) }] });
+    return conn;
+  };
+
+  it('cuts at once past 4× the limit, after a second sweep without draining past the limit, never a draining reader', async () => {
+    const limit = 10_000;
+    const conns = { huge: fakeConn(5 * limit), stuck: fakeConn(2 * limit), draining: fakeConn(3 * limit), fine: fakeConn(limit) };
+    const sockets = new Map(Object.entries(conns).map(([id, conn]) => [id, { id, conn }]));
+    // A cut connection leaves the namespace, as a real one does.
+    const io = { of: () => ({ sockets: new Map([...sockets].filter(([, socket]) => socket.conn.closed === 0)) }) } as never;
+    const cut: string[] = [];
+    // Sweeps are driven by the test: the rule, not the timer, is under test.
+    const watch = watchSlowConsumers(io, ['/'], { maxBufferBytes: limit, everyMs: 3_600_000, logger: createLogger('silent'), onDisconnect: (ns) => cut.push(ns) });
+    try {
+      watch.sweep();
+      expect([conns.huge.closed, conns.stuck.closed, conns.draining.closed]).toEqual([1, 0, 0]);
+      for (let i = 0; i < 5; i++) {
+        conns.draining.held -= 2000; // still over the limit, but shrinking
+        watch.sweep();
+      }
+      expect(conns.stuck.closed).toBe(1);
+      expect([conns.draining.closed, conns.fine.closed]).toEqual([0, 0]);
+      conns.draining.held += 2000; // it stopped draining
+      watch.sweep();
+      expect(conns.draining.closed).toBe(1);
+      expect(cut).toEqual(['/', '/', '/']);
+    } finally {
+      watch.stop();
+    }
   });
 });
