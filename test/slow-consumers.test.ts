@@ -58,11 +58,17 @@ describe('slow consumers', () => {
 
 describe('slow-consumer rule', () => {
   /** A connection whose held bytes a test sets: engine.io's queue as one packet of `held` characters. */
-  const fakeConn = (held: number) => {
-    const conn = { held, closed: 0, writeBuffer: [] as { data: string }[], transport: { name: 'polling' }, close: () => void conn.closed++ };
-    Object.defineProperty(conn, 'writeBuffer', { get: () => [{ data: 'x'.repeat(conn.held) }] });
-    return conn;
-  };
+  const fakeConn = (held: number) => ({
+    held,
+    closed: 0,
+    transport: { name: 'polling' },
+    get writeBuffer() {
+      return [{ data: 'x'.repeat(this.held) }];
+    },
+    close() {
+      this.closed++;
+    },
+  });
 
   it('cuts at once past 4× the limit, after a second sweep without draining past the limit, never a draining reader', async () => {
     const limit = 10_000;
