@@ -30,9 +30,10 @@ interface Flow {
   base: DeviceRecord;
   tokens: number;
   refilledAt: number;
-  /** The newest report; `unwritten` while the store has an older one. */
+  /** The newest report; `unwritten` until a write of it starts, `durable` once one finished. */
   latest: Reported;
   unwritten: boolean;
+  durable: Reported | null;
   lastWriteAt: number;
   writeTimer: NodeJS.Timeout | undefined;
   writing: Promise<unknown>;
@@ -64,7 +65,7 @@ export class StateFlow {
   /** The freshest state this instance knows, newer than the store's by at most `writeEveryMs`. */
   overlay(serial: string, record: DeviceRecord): DeviceRecord {
     const flow = this.flows.get(key(serial, record.id));
-    return flow?.unwritten ? { ...record, state: flow.latest.state, updatedAt: new Date(flow.latest.at).toISOString() } : record;
+    return flow && flow.latest !== flow.durable ? { ...record, state: flow.latest.state, updatedAt: new Date(flow.latest.at).toISOString() } : record;
   }
 
   /**
@@ -103,6 +104,7 @@ export class StateFlow {
     const flow = this.flows.get(key(serial, record.id));
     if (!flow) return;
     flow.base = record;
+    flow.latest = flow.durable = { state: record.state, at: Date.parse(record.updatedAt) };
     flow.unwritten = false;
     flow.unpublished = false;
     clearTimeout(flow.writeTimer);
@@ -124,14 +126,16 @@ export class StateFlow {
   }
 
   private create(serial: string, record: DeviceRecord, now: number): Flow {
+    const stored: Reported = { state: record.state, at: Date.parse(record.updatedAt) };
     const flow: Flow = {
       serial,
       deviceId: record.id,
       base: record,
       tokens: this.deps.rate.burst,
       refilledAt: now,
-      latest: { state: record.state, at: this.deps.clock.now() },
+      latest: stored,
       unwritten: false,
+      durable: stored,
       lastWriteAt: -Infinity,
       writeTimer: undefined,
       writing: Promise.resolve(),
@@ -154,7 +158,8 @@ export class StateFlow {
     const done = flow.writing
       .then(() => this.deps.persist(flow.serial, flow.deviceId, reported))
       .then((record) => {
-        if (record) flow.base = { ...record, state: flow.latest.state };
+        flow.durable = reported;
+        if (record) flow.base = record;
       })
       .catch((err: unknown) => {
         this.deps.logger.warn({ err, serial: flow.serial, deviceId: flow.deviceId }, 'device state could not be stored');
