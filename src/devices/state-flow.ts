@@ -37,6 +37,8 @@ interface Flow {
   lastWriteAt: number;
   writeTimer: NodeJS.Timeout | undefined;
   writing: Promise<unknown>;
+  /** Writes started and not yet finished. */
+  inFlight: number;
   /** A report waits for a token; the latest one goes out when it comes. */
   unpublished: boolean;
   /** The last fan-out was volatile: once the device goes quiet it is sent again, reliably. */
@@ -104,11 +106,19 @@ export class StateFlow {
     const flow = this.flows.get(key(serial, record.id));
     if (!flow) return;
     flow.base = record;
-    flow.latest = flow.durable = { state: record.state, at: Date.parse(record.updatedAt) };
-    flow.unwritten = false;
     flow.unpublished = false;
     clearTimeout(flow.writeTimer);
     flow.writeTimer = undefined;
+    const reply: Reported = { state: record.state, at: Date.parse(record.updatedAt) };
+    flow.latest = reply;
+    // An older coalesced write still on its way would land after the reply: write the reply again behind it.
+    if (flow.inFlight > 0) {
+      flow.unwritten = true;
+      void this.write(flow);
+    } else {
+      flow.unwritten = false;
+      flow.durable = reply;
+    }
   }
 
   /** The device was removed: drop its pending state without writing it. */
@@ -139,6 +149,7 @@ export class StateFlow {
       lastWriteAt: -Infinity,
       writeTimer: undefined,
       writing: Promise.resolve(),
+      inFlight: 0,
       unpublished: false,
       settleDue: false,
       fanTimer: undefined,
@@ -154,6 +165,7 @@ export class StateFlow {
     flow.unwritten = false;
     flow.lastWriteAt = this.deps.ticks.now();
     const reported = flow.latest;
+    flow.inFlight++;
     // Writes of one device never overlap: each waits for the one before.
     const done = flow.writing
       .then(() => this.deps.persist(flow.serial, flow.deviceId, reported))
@@ -164,7 +176,8 @@ export class StateFlow {
       .catch((err: unknown) => {
         this.deps.logger.warn({ err, serial: flow.serial, deviceId: flow.deviceId }, 'device state could not be stored');
         flow.unwritten = true;
-      });
+      })
+      .finally(() => flow.inFlight--);
     flow.writing = done;
     return done;
   }
