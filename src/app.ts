@@ -3,6 +3,7 @@ import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
 import { AppError } from './errors.ts';
+import { refuseCrossSite } from './http/cross-site.ts';
 import { jsonTextTooDeep, MAX_JSON_DEPTH } from './json-depth.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { grantRoutes } from './http/grant-routes.ts';
@@ -57,7 +58,7 @@ export type RouteModule = (json: express.RequestHandler) => express.Router;
 export function createApp(deps: Deps, services: Services, extraRoutes: RouteModule[] = []): express.Express {
   const { config, logger, metrics, store } = deps;
   const app = express();
-  app.set('trust proxy', config.trustProxy);
+  app.set('trust proxy', typeof config.trustProxy === 'number' ? config.trustProxy : [...config.trustProxy]);
   app.disable('x-powered-by');
 
   app.use(timeRequests(metrics));
@@ -71,6 +72,9 @@ export function createApp(deps: Deps, services: Services, extraRoutes: RouteModu
     }),
   );
   if (config.corsOrigins.length > 0) app.use(cors({ origin: [...config.corsOrigins], exposedHeaders: ['Retry-After', 'WWW-Authenticate'] }));
+
+  // After cors (which answers preflights), before every route: cross-site requests that change state stop here.
+  app.use(refuseCrossSite(config));
 
   // Body parsing only where bodies exist: each router mounts this on its POST routes.
   const json = jsonBody();

@@ -2,6 +2,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import type { AddressInfo, Socket } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
+import { auditFeature } from './audit/feature.ts';
+import { guestsFeature } from './guests/feature.ts';
 import { devicesFeature } from './devices/feature.ts';
 import { answerClientErrors } from './http/client-errors.ts';
 import type { Feature, FeatureFactory } from './feature.ts';
@@ -36,7 +38,7 @@ export interface ServerOptions {
 const SHUTDOWN_GRACE_MS = 1000;
 
 /** Every product feature, in the order their routes are mounted. */
-export const allFeatures: FeatureFactory[] = [devicesFeature, qrFeature];
+export const allFeatures: FeatureFactory[] = [devicesFeature, qrFeature, auditFeature, guestsFeature];
 
 /** One http.Server carrying Express, Socket.IO and SSE on one port. */
 export function createServer(deps: Deps, options: ServerOptions = {}): RelayServer {

@@ -52,7 +52,7 @@ describe('hostile input', () => {
   let token: string;
   let device: FakeDevice;
   beforeAll(async () => {
-    relay = await startRelay({ env: { RATE_LIMITS: 'off', PAIRING_LOCK_AFTER: '1000' } });
+    relay = await startRelay({ env: { RATE_LIMITS: 'off', PAIRING_LOCK_AFTER: '1000', PAIRING_LOCK_AFTER_FAILURES: '100000', PAIRING_CODE_REQUESTS: '1000000/1m' } });
     token = (await pair(relay, { kiosk: await connectKiosk(relay) })).token;
     device = await connectDevice(relay, { deviceId: 'light' });
   });
@@ -114,7 +114,7 @@ describe('hostile input', () => {
     const kiosk = await connectKiosk(relay);
     const dashboard = await connectDashboard(relay, token);
     const sockets = [
-      { socket: kiosk, events: ['pairing:open', 'pairing:cancel', 'grants:list', 'grant:revoke', 'devices:list', 'device:command', 'device:enroll'] },
+      { socket: kiosk, events: ['pairing:open', 'pairing:cancel', 'pairing:unlock', 'grants:list', 'grant:revoke', 'devices:list', 'device:command', 'device:enroll'] },
       { socket: dashboard, events: ['devices:list', 'device:command', 'qr:get', 'qr:approve', 'qr:deny'] },
     ];
     for (const { socket, events } of sockets) {

@@ -93,7 +93,7 @@ describe('configuration', () => {
 });
 
 /** Runs the real entry point as a user would, and waits for `pattern` on stdout. */
-function startMain(env: Record<string, string>, command: [string, string[]] = [process.execPath, ['--import', 'tsx', 'src/main.ts']]) {
+function startMain(env: Record<string, string>, command: [string, string[]] = [process.execPath, ['dist/main.js']]) {
   const child = spawn(command[0], command[1], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', DEMO_DEVICES: 'false', ...env },

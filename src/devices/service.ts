@@ -1,7 +1,8 @@
+import type { AuditService } from '../audit/service.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { randomId } from '../crypto.ts';
-import { AppError } from '../errors.ts';
+import { AppError, toAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { HomeEvents } from '../ports.ts';
 import type { Store } from '../store/types.ts';
@@ -14,6 +15,7 @@ import {
   type CommandActor,
   type CommandInput,
   type CommandResult,
+  type DeviceAccess,
   type DeviceDescriptor,
   type DeviceRecord,
   type DeviceState,
@@ -26,6 +28,7 @@ const STATE_WRITE_EVERY_MS = 1000;
 
 export interface DeviceDeps {
   config: Pick<Config, 'deviceCommandTimeoutMs' | 'deviceStateRate' | 'deviceRetentionMs' | 'maxDevicesPerHome'>;
+  audit: AuditService;
   store: Store;
   clock: Clock;
   /** Real elapsed time for state rates (the domain clock may be a test's fake one). */
@@ -74,18 +77,51 @@ export class DeviceService {
     return this.states.flushAll();
   }
 
-  async list(serial: string): Promise<DeviceView[]> {
-    return (await this.registry.list(serial)).map((r) => toView(this.states.overlay(serial, r)));
+  /** A guest's list holds only the devices its scope names. */
+  async list(serial: string, access?: DeviceAccess): Promise<DeviceView[]> {
+    const records = await this.registry.list(serial);
+    return (access ? records.filter((r) => access.sees(r.id)) : records).map((r) => toView(this.states.overlay(serial, r)));
   }
 
-  async get(serial: string, id: string): Promise<DeviceView> {
-    const record = await this.registry.get(serial, id);
+  /** A device outside a guest's scope is not found, exactly as an absent one. */
+  async get(serial: string, id: string, access?: DeviceAccess): Promise<DeviceView> {
+    const record = access && !access.sees(id) ? null : await this.registry.get(serial, id);
     if (!record) throw new AppError('device_not_found', `No device "${id}" in this home.`);
     return toView(this.states.overlay(serial, record));
   }
 
-  /** Relays a command; with an idempotency key a repeat returns the first result without resending. */
+  /**
+   * Relays a command; with an idempotency key a repeat returns the first result without resending.
+   * Every attempt, allowed or not, is appended to the home's audit log with its outcome.
+   */
   async command(actor: CommandActor, input: CommandInput): Promise<{ result: CommandResult; replayed: boolean }> {
+    const started = performance.now();
+    const audit = (outcome: string) =>
+      this.deps.audit.record(actor.serial, {
+        ...actor.origin,
+        event: 'device.command',
+        target: input.deviceId,
+        action: input.action,
+        outcome,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      });
+    const refusal = scopeRefusal(actor.access, input);
+    if (refusal) {
+      audit('denied');
+      throw refusal;
+    }
+    try {
+      const done = await this.commandWithin(actor, input);
+      audit(done.replayed ? 'replayed' : 'ok');
+      return done;
+    } catch (err) {
+      audit(outcomeOf(toAppError(err).code));
+      throw err;
+    }
+  }
+
+  private async commandWithin(actor: CommandActor, input: CommandInput): Promise<{ result: CommandResult; replayed: boolean }> {
+    await actor.access?.spendUse();
     const request = { deviceId: input.deviceId, action: input.action, params: input.params ?? {} };
     if (input.idempotencyKey === undefined) return { result: await this.send(actor.serial, request, () => {}), replayed: false };
     const { value, replayed } = await this.idempotency.run(actor.scope, input.idempotencyKey, request, (markSent) =>
@@ -173,7 +209,7 @@ export class DeviceService {
     for (const serial of serials) {
       for (const record of await this.registry.list(serial)) {
         if (!record.online || record.connectionId === null) continue;
-        if (await this.deps.link.isConnected(serial, record.id)) continue;
+        if (await this.deps.link.isConnected(serial, record.id, record.connectionId)) continue;
         if (await this.goOffline(serial, record.id, record.connectionId)) corrected++;
       }
     }
@@ -227,6 +263,32 @@ export class DeviceService {
     this.deps.logger.info({ serial, deviceId }, 'device offline');
     this.deps.events.toHome(serial, 'device:offline', toView(record));
     return true;
+  }
+}
+
+/** A guest's command outside its scope: an unseen device is absent (404), a disallowed action 403. */
+function scopeRefusal(access: DeviceAccess | undefined, input: CommandInput): AppError | null {
+  if (!access) return null;
+  if (!access.sees(input.deviceId)) return new AppError('device_not_found', `No device "${input.deviceId}" in this home.`);
+  if (!access.allows(input.deviceId, input.action)) return new AppError('insufficient_scope', `This grant may not "${input.action}" this device.`);
+  return null;
+}
+
+/** The audit log's word for how a command ended. */
+function outcomeOf(code: string): string {
+  switch (code) {
+    case 'command_rejected':
+      return 'rejected';
+    case 'device_timeout':
+      return 'timeout';
+    case 'device_offline':
+      return 'offline';
+    case 'insufficient_scope':
+      return 'denied';
+    case 'device_not_found':
+      return 'not_found';
+    default:
+      return code;
   }
 }
 

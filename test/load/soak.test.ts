@@ -18,7 +18,7 @@ const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeo
 
 describe(`soak: ${SECONDS} s of mixed traffic`, () => {
   it('serves pairing, commands, fan-out and QR logins beside a state flood and stalled readers: no unexpected 5xx, no lost acknowledged command, no growth', async () => {
-    const relay = await startRelay({ clock: systemClock, env: { STORE: 'sqlite', DATA_DIR: tempDir(), RATE_LIMITS: 'off', DEVICE_COMMAND_TIMEOUT: '2s', PAIRING_LOCK_AFTER: '1000' } });
+    const relay = await startRelay({ clock: systemClock, env: { STORE: 'sqlite', DATA_DIR: tempDir(), RATE_LIMITS: 'off', DEVICE_COMMAND_TIMEOUT: '2s', PAIRING_LOCK_AFTER: '1000', PAIRING_LOCK_AFTER_FAILURES: '100000', PAIRING_CODE_REQUESTS: '1000000/1m' } });
     const tally = new Tally();
     try {
       const home: Home = { relay, kiosk: await connectKiosk(relay), devices: new Map(), dashboards: [], token: '' };
