@@ -77,6 +77,11 @@ CREATE TABLE IF NOT EXISTS home_changes (
       addColumnIfMissing(db, 'grants', 'generation', 'TEXT');
     },
   },
+  {
+    version: 3,
+    name: 'guest terms (scope, notBefore, notAfter, maxUses) on grants',
+    up: (db) => db.exec('ALTER TABLE grants ADD COLUMN guest TEXT'),
+  },
 ];
 
 /** The schema version this code reads and writes. */
