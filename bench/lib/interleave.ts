@@ -4,6 +4,8 @@ export interface Contender {
   label: string;
   kind: ServerKind;
   store?: 'memory' | 'sqlite';
+  /** Extra environment for this contender's server (e.g. MQTT_URL). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -18,7 +20,7 @@ export async function interleave<R>(
 ): Promise<Map<string, R[]>> {
   const servers: RunningServer[] = [];
   try {
-    for (const c of contenders) servers.push(await startServer(c.kind, c.store ? { store: c.store } : {}));
+    for (const c of contenders) servers.push(await startServer(c.kind, { ...(c.store ? { store: c.store } : {}), ...(c.env ? { env: c.env } : {}) }));
     const results = new Map<string, R[]>(contenders.map((c) => [c.label, []]));
     for (let round = 0; round < rounds; round++) {
       const order = contenders.map((c, i) => ({ c, server: servers[i] as RunningServer }));

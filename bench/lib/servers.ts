@@ -56,7 +56,10 @@ export function profileRelayInto(dir: string | null): void {
  * Starts a server as its own process, the relay through its real entry point. Both get the same
  * preload (event-loop delay, GC on request) and NODE_ENV=production.
  */
-export async function startServer(kind: ServerKind, options: { store?: 'memory' | 'sqlite' | 'redis'; redisUrl?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  kind: ServerKind,
+  options: { store?: 'memory' | 'sqlite' | 'redis'; redisUrl?: string; env?: Record<string, string> } = {},
+): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
   const env: NodeJS.ProcessEnv = {
@@ -74,6 +77,7 @@ export async function startServer(kind: ServerKind, options: { store?: 'memory' 
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dataDir,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
   };
   const label = kind === 'relay' ? `relay (${env.STORE})` : 'baseline';
   const profile = kind === 'relay' && relayCpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${relayCpuProfileDir}`] : [];

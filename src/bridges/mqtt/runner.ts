@@ -83,6 +83,8 @@ export class BridgeRunner {
     this.client = client;
     client.on('connect', () => {
       client.options.reconnectPeriod = backoff.initialMs;
+      // Commands are small writes awaiting an answer: Nagle would hold each for the peer's delayed ACK (~40 ms).
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       const topics = [...new Set([...this.deps.drivers.flatMap((d) => d.subscriptions), ...this.learnt])];
       client.subscribe(topics, { qos: 0 }, (err) => {
         if (err) logger.warn({ serial, err: err.message }, 'mqtt subscribe failed');

@@ -161,7 +161,9 @@ export function zigbee2mqttDriver(options: Pick<DriverOptions, 'z2mBase'>): Mqtt
 
   return {
     name: 'zigbee2mqtt',
-    subscriptions: [`${base}/#`],
+    // Not `${base}/#`: that would hand the relay its own `/set` publishes, and a broker without
+    // TCP_NODELAY then holds the echo behind them for a delayed ACK (~40 ms a command).
+    subscriptions: [`${base}/bridge/devices`, `${base}/bridge/response/#`, `${base}/bridge/logging`],
     onMessage(topic, payload, context) {
       if (!topic.startsWith(prefix)) return [];
       const rest = topic.slice(prefix.length);
@@ -235,6 +237,9 @@ export function zigbee2mqttDriver(options: Pick<DriverOptions, 'z2mBase'>): Mqtt
         capabilities,
       };
       seen.add(entry.friendly_name);
+      // Exact topics per device: friendly names may contain "/" (`room/lamp`), which `+` would not match.
+      context.subscribe(`${base}/${entry.friendly_name}`);
+      context.subscribe(`${base}/${entry.friendly_name}/availability`);
       // Z2M does not retain state by default: ask once per session for what we map (a Zigbee read, not a change).
       const readable = readableOf(mapping);
       if (!mappings.has(entry.friendly_name) && Object.keys(readable).length > 0) {
