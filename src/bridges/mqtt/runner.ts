@@ -80,6 +80,8 @@ export class BridgeRunner {
       clean: true,
       reconnectPeriod: backoff.initialMs,
       connectTimeout: 10_000,
+      // A refused login (password changed at the broker) is retried with backoff too, not given up on.
+      reconnectOnConnackError: true,
       ...(settings.username ? { username: settings.username } : {}),
       ...(settings.password ? { password: settings.password } : {}),
     });
