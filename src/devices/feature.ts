@@ -22,7 +22,7 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
   const instanceId = randomId(9);
   // MQTT devices (docs/mqtt.md) ride the same DeviceService; their commands are routed by connection id.
   const mqtt = createMqttBridge({ deps, services }, instanceId);
-  const devices = new DeviceService({ config, store, clock, logger, events, link: routeDeviceLinks(new SocketDeviceLink(io), mqtt.link) });
+  const devices = new DeviceService({ config, store, clock, logger, events, audit: services.audit, link: routeDeviceLinks(new SocketDeviceLink(io), mqtt.link) });
   const started = devices.start().catch((err: unknown) => logger.error({ err }, 'device relay could not subscribe to device departures'));
   const serials = async () => (await services.homes.list()).map((h) => h.serial);
   const liveness = new InstanceLiveness({
@@ -37,6 +37,14 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
     },
     onRevived: () => reannounceDevices(io.of(namespaces.device), devices, instanceId),
   });
+
+  // Offline devices past DEVICE_RETENTION are forgotten (every instance may sweep; a removal happens once).
+  const prune = () =>
+    serials()
+      .then((all) => devices.prune(all))
+      .then((n) => n && logger.info({ pruned: n }, 'forgot devices offline longer than DEVICE_RETENTION'))
+      .catch((err: unknown) => logger.warn({ err }, 'device prune failed'));
+  let pruneTimer: NodeJS.Timeout | undefined;
 
   return {
     name: 'devices',
@@ -59,11 +67,16 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
         .then(async () => devices.reconcile((await services.homes.list()).map((h) => h.serial)))
         .then((n) => n && logger.info({ corrected: n }, 'marked devices without a connection offline'))
         .catch((err: unknown) => logger.warn({ err }, 'device reconcile failed'))
+        .then(prune)
         .finally(() => mqtt.start(devices));
+      pruneTimer = setInterval(prune, config.devicePruneIntervalMs);
+      pruneTimer.unref();
     },
     close: async () => {
+      clearInterval(pruneTimer);
       liveness.close();
       await mqtt.close();
+      await devices.flushStates().catch((err: unknown) => logger.warn({ err }, 'device states could not be flushed'));
       devices.close();
     },
   };

@@ -19,6 +19,8 @@ export interface DeviceLink {
   send(serial: string, deviceId: string, command: DeviceCommand, timeoutMs: number, connectionId: string): Promise<LinkResult>;
   /** Whether a socket of the device is connected to any instance. */
   isConnected(serial: string, deviceId: string, connectionId: string): Promise<boolean>;
+  /** Cuts the device's sockets on every instance (a removed device); links without sockets need none. */
+  disconnect?(serial: string, deviceId: string): Promise<void>;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { AuditOrigin } from '../audit/types.ts';
+
 /** A device's state is whatever its agent reports: a JSON object the relay stores and relays, never interprets. */
 export type DeviceState = Record<string, unknown>;
 
@@ -63,6 +65,21 @@ export interface CommandInput {
 export interface CommandActor {
   serial: string;
   scope: string;
+  /** Who the audit log names, and how the command came in. */
+  origin: AuditOrigin;
+  /** A guest's limits; absent for full grants and kiosks. */
+  access?: DeviceAccess | undefined;
+}
+
+/**
+ * What a scoped (guest) grant may do with devices. The device service asks it at every entry, so
+ * REST, dashboard sockets and events follow one rule.
+ */
+export interface DeviceAccess {
+  sees(deviceId: string): boolean;
+  allows(deviceId: string, action: string): boolean;
+  /** Counts one command against `maxUses`; throws insufficient_scope when none are left. */
+  spendUse(): Promise<void>;
 }
 
 /** The REST 200 body and the socket ack data. */

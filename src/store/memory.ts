@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.ts';
+import { MemoryAuditBackend } from '../audit/memory-backend.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import type {
@@ -28,6 +29,7 @@ interface Entry {
 export class MemoryStore extends LocalPubSub implements Store {
   readonly kind = 'memory' as const;
   readonly ephemeral: KeyValueStore = this;
+  readonly audit = new MemoryAuditBackend();
   private readonly homes = new Map<string, HomeRecord>();
   private readonly grants = new Map<string, GrantRecord>();
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
@@ -43,7 +45,8 @@ export class MemoryStore extends LocalPubSub implements Store {
     const home = this.homes.get(serial);
     return home ? { ...home } : null;
   }
-  async listHomes() {
+  async listHomes(limit?: number) {
+    if (limit !== undefined) return [...this.homes.values()].slice(0, limit).map((h) => ({ ...h }));
     return [...this.homes.values()].map((h) => ({ ...h })).sort((a, b) => a.serial.localeCompare(b.serial));
   }
   async upsertHome(home: NewHome) {

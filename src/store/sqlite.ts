@@ -1,9 +1,14 @@
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
+import { SqliteAuditBackend } from '../audit/sqlite-backend.ts';
+import type { GuestTerms } from '../guests/terms.ts';
+import type { AuditBackend } from '../audit/types.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import { MemoryStore, withHomeDefaults } from './memory.ts';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { SqliteLifecycle } from './sqlite-lifecycle.ts';
+import { migrateSqlite } from './sqlite-migrations.ts';
 import type {
   DeviceAuthMode,
   DeviceKeyRecord,
@@ -19,38 +24,6 @@ import type {
   UpdateOutcome,
 } from './types.ts';
 
-const schema = `
-CREATE TABLE IF NOT EXISTS homes (
-  serial TEXT PRIMARY KEY,
-  hub_key_hash TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS grants (
-  id TEXT PRIMARY KEY,
-  serial TEXT NOT NULL,
-  client_name TEXT NOT NULL,
-  method TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  last_used_at TEXT NOT NULL,
-  ip TEXT NOT NULL,
-  revoked_at TEXT
-);
-CREATE INDEX IF NOT EXISTS grants_by_serial ON grants (serial, created_at);
-CREATE TABLE IF NOT EXISTS refresh_tokens (
-  hash TEXT PRIMARY KEY,
-  grant_id TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  used_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS refresh_tokens_by_expiry ON refresh_tokens (expires_at);
-CREATE TABLE IF NOT EXISTS kv (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS kv_by_expiry ON kv (expires_at);
-`;
-
 interface GrantRow {
   id: string;
   serial: string;
@@ -61,6 +34,7 @@ interface GrantRow {
   ip: string;
   revoked_at: string | null;
   generation: string | null;
+  guest: string | null;
 }
 
 interface HomeRow {
@@ -89,7 +63,15 @@ const toGrant = (r: GrantRow): GrantRecord => ({
   ip: r.ip,
   revokedAt: r.revoked_at,
   ...(r.generation !== null ? { generation: r.generation } : {}),
+  ...(r.guest ? { guest: JSON.parse(r.guest) as GuestTerms } : {}),
 });
+
+export interface SqliteOptions {
+  /** WAL checkpoints in a worker thread, off the event loop (default true; short-lived CLI runs need none). */
+  checkpointInWorker?: boolean;
+  /** Told when background checkpointing has trouble (the store falls back to SQLite's own). */
+  onProblem?: (message: string) => void;
+}
 
 /**
  * The durable single-node default. better-sqlite3 is synchronous, so each method (and each
@@ -99,14 +81,17 @@ export class SqliteStore extends LocalPubSub implements Store {
   readonly kind = 'sqlite' as const;
   /** One process owns this database, so short-lived records can stay in its memory. */
   readonly ephemeral: KeyValueStore;
+  readonly audit: AuditBackend;
   private readonly db: Database.Database;
   private readonly q;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly lifecycle: SqliteLifecycle;
+  private readonly checkpointer: SqliteCheckpointer | undefined;
 
   constructor(
     file: string,
     private readonly clock: Clock,
+    options: SqliteOptions = {},
   ) {
     super();
     this.ephemeral = new MemoryStore(clock);
@@ -114,12 +99,20 @@ export class SqliteStore extends LocalPubSub implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(schema);
+    try {
+      migrateSqlite(this.db, file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.lifecycle = new SqliteLifecycle(this.db);
+    this.audit = new SqliteAuditBackend(this.db);
+    if (options.checkpointInWorker !== false) this.checkpointer = new SqliteCheckpointer(this.db, file, options.onProblem);
     const db = this.db;
     this.q = {
       getHome: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes WHERE serial = ?'),
       listHomes: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes ORDER BY serial'),
+      someHomes: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes LIMIT ?'),
       upsertHome: db.prepare(
         `INSERT INTO homes (serial, hub_key_hash, created_at, generation, device_auth) VALUES (@serial, @hubKeyHash, @createdAt, @generation, @deviceAuth)
          ON CONFLICT(serial) DO UPDATE SET hub_key_hash = excluded.hub_key_hash`,
@@ -128,8 +121,8 @@ export class SqliteStore extends LocalPubSub implements Store {
       setDeviceAuth: db.prepare('UPDATE homes SET device_auth = ? WHERE serial = ?'),
       kvKeysFrom: db.prepare('SELECT key FROM kv WHERE key >= ? AND expires_at > ? ORDER BY key'),
       insertGrant: db.prepare(
-        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation)
-         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation)`,
+        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation, guest)
+         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation, @guest)`,
       ),
       getGrant: db.prepare('SELECT * FROM grants WHERE id = ?'),
       listGrants: db.prepare('SELECT * FROM grants WHERE serial = ? AND revoked_at IS NULL ORDER BY created_at'),
@@ -155,8 +148,9 @@ export class SqliteStore extends LocalPubSub implements Store {
     const row = this.q.getHome.get(serial) as HomeRow | undefined;
     return row ? toHome(row) : null;
   }
-  async listHomes() {
-    return (this.q.listHomes.all() as HomeRow[]).map(toHome);
+  async listHomes(limit?: number) {
+    const rows = limit === undefined ? this.q.listHomes.all() : this.q.someHomes.all(limit);
+    return (rows as HomeRow[]).map(toHome);
   }
   async upsertHome(home: NewHome) {
     this.q.upsertHome.run(withHomeDefaults(home));
@@ -201,7 +195,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   async createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
     // One commit for both: a grant never exists without its first refresh token, and pairing pays one write.
     this.db.transaction(() => {
-      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null });
+      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null, guest: grant.guest ? JSON.stringify(grant.guest) : null });
       if (firstRefreshToken) this.insertRefresh(firstRefreshToken);
     })();
   }
@@ -286,6 +280,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   async close() {
     clearInterval(this.sweepTimer);
     this.lifecycle.stop();
+    await this.checkpointer?.stop();
     if (!this.db.open) return;
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();

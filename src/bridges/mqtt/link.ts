@@ -104,6 +104,11 @@ export function routeDeviceLinks(sockets: DeviceLink, bridge: DeviceLink): Devic
     send: (serial, deviceId, command, timeoutMs, connectionId) =>
       (isBridgeConnection(connectionId) ? bridge : sockets).send(serial, deviceId, command, timeoutMs, connectionId),
     isConnected: (serial, deviceId, connectionId) => (isBridgeConnection(connectionId) ? bridge : sockets).isConnected(serial, deviceId, connectionId),
+    // A removed device: cut whatever socket it has (a bridged one has none; the broker may announce it again).
+    disconnect: async (serial, deviceId) => {
+      await sockets.disconnect?.(serial, deviceId);
+      await bridge.disconnect?.(serial, deviceId);
+    },
   };
 }
 
