@@ -129,6 +129,13 @@ describeWith('MQTT bridge: zigbee2mqtt end to end', mosquittoBinary(), 'mosquitt
     const again = await command(relay, token, 'zigbee2mqtt:living_lamp', { action: 'turn_off' }, { 'idempotency-key': 'z-1' });
     expect(again.body).toEqual(first.body);
     expect(z2m.sets.length).toBe(before + 1);
+    // Bridged commands land in the home's audit log like socket ones, with their outcomes.
+    const outcomes = async () =>
+      ((await getJson(`${relay.url}/api/v1/audit?limit=500`, token)).body.entries as any[])
+        .filter((e) => e.event === 'device.command' && String(e.target).startsWith('zigbee2mqtt:'))
+        .map((e) => e.outcome);
+    await eventually(async () => (await outcomes()).length >= 6, 5000);
+    expect(new Set(await outcomes())).toEqual(new Set(['unsupported_action', 'rejected', 'timeout', 'ok', 'replayed']));
   });
 
   it('availability offline pushes device:offline and commands get 409; a wall switch reaches dashboards', async () => {
