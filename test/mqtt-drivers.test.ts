@@ -108,7 +108,7 @@ describe('shelly driver', () => {
 });
 
 describe('homeassistant driver', () => {
-  it('expands abbreviations and ~, follows availability lists, scales brightness, leaves templates alone', () => {
+  it('expands abbreviations and ~, follows availability lists, scales brightness', () => {
     const h = harness(homeAssistantDriver());
     h.feed('homeassistant/light/hall/config', {
       '~': 'hall/light',
@@ -122,7 +122,7 @@ describe('homeassistant driver', () => {
       pl_on: 'on',
       pl_off: 'off',
       avty: [{ t: 'hall/status', pl_avail: 'alive', pl_not_avail: 'dead' }],
-      val_tpl: '{{ value_json.x }}',
+      json_attr_t: 'hall/attrs',
     });
     expect(h.devices.get('hall_light')).toMatchObject({ label: 'Hall', actions: ['turn_on', 'turn_off', 'toggle', 'set_brightness'], online: false });
     expect(h.subscribed).toEqual(['hall/light/state', 'hall/light/bri', 'hall/status']);
@@ -134,5 +134,15 @@ describe('homeassistant driver', () => {
     // Toggle sends the opposite of the last known state with the entity's own payloads.
     expect(h.plan('hall_light', 'toggle').publish).toEqual([{ topic: 'hall/light/set', payload: 'off' }]);
     expect(h.feed('homeassistant/light/hall/config', '')).toEqual([{ kind: 'gone', name: 'hall_light' }]);
+  });
+
+  it('understands {{ value_json.key }} templates and nothing fancier', () => {
+    const h = harness(homeAssistantDriver());
+    h.feed('homeassistant/switch/tasmota_1/config', { name: 'Socket', uniq_id: 's1', stat_t: 'tele/s1/STATE', cmd_t: 'cmnd/s1/POWER', val_tpl: '{{ value_json.POWER }}' });
+    h.feed('homeassistant/sensor/s1_temp/config', { name: 'T', uniq_id: 't1', stat_t: 'tele/s1/SENSOR', val_tpl: "{{ value_json['DS18B20'].Temperature }}" });
+    h.feed('homeassistant/sensor/odd/config', { name: 'Odd', uniq_id: 'o1', stat_t: 'odd/state', val_tpl: '{{ value_json.x | float * 2 }}' });
+    expect(h.feed('tele/s1/STATE', { POWER: 'ON', Uptime: 5 })).toEqual([{ kind: 'state', name: 's1', state: { on: true } }]);
+    expect(h.feed('tele/s1/SENSOR', { DS18B20: { Temperature: 21.5 } })).toEqual([{ kind: 'state', name: 't1', state: { value: 21.5 } }]);
+    expect(h.feed('odd/state', { x: 1 })).toEqual([]);
   });
 });

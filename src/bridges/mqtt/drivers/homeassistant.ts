@@ -42,6 +42,11 @@ const abbreviations: Record<string, string> = {
   temp_stat_t: 'temperature_state_topic',
   curr_temp_t: 'current_temperature_topic',
   uniq_id: 'unique_id',
+  val_tpl: 'value_template',
+  stat_val_tpl: 'state_value_template',
+  bri_val_tpl: 'brightness_value_template',
+  temp_stat_tpl: 'temperature_state_template',
+  curr_temp_tpl: 'current_temperature_template',
   dev: 'device',
   t: 'topic',
 };
@@ -73,6 +78,11 @@ const configSchema = z.looseObject({
   temperature_command_topic: topic.optional(),
   temperature_state_topic: topic.optional(),
   current_temperature_topic: topic.optional(),
+  value_template: z.string().max(256).optional(),
+  state_value_template: z.string().max(256).optional(),
+  brightness_value_template: z.string().max(256).optional(),
+  temperature_state_template: z.string().max(256).optional(),
+  current_temperature_template: z.string().max(256).optional(),
 });
 type Config = z.infer<typeof configSchema>;
 
@@ -101,6 +111,23 @@ interface Entity {
   state: DeviceState;
 }
 
+/**
+ * The one template shape discovery configs use most, `{{ value_json.key }}` (or `value_json['key']`,
+ * `value_json.a.b`, `{{ value }}`), evaluated without a template engine; any other template gives
+ * undefined (the payload is not understood) rather than a guess.
+ */
+function applyTemplate(template: string | undefined, payload: string): string | undefined {
+  if (template === undefined) return payload;
+  const match = /^\{\{\s*value(_json((?:\.[A-Za-z_][A-Za-z0-9_]*|\[['"][^'"]+['"]\])+))?\s*\}\}$/.exec(template.trim());
+  if (!match) return undefined;
+  if (!match[1]) return payload;
+  let value: unknown = parseJson(payload);
+  for (const [, dotted, quoted] of match[2]!.matchAll(/\.([A-Za-z_][A-Za-z0-9_]*)|\[['"]([^'"]+)['"]\]/g)) {
+    value = isRecord(value) ? value[(dotted ?? quoted)!] : undefined;
+  }
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+}
+
 const kinds: Record<string, BridgedKind> = { light: 'light', switch: 'switch', lock: 'lock', climate: 'thermostat' };
 
 /**
@@ -108,7 +135,8 @@ const kinds: Record<string, BridgedKind> = { light: 'light', switch: 'switch', l
  * abbreviations and `~` allowed) describes an entity whose `state_topic`, `command_topic` and
  * `availability_topic` the relay then follows. light (default and `json` schema), switch, lock and
  * climate get actions; other components are listed as sensors. Without a state topic an entity is
- * "optimistic": the publish itself is the acknowledgement. Value templates are not evaluated.
+ * "optimistic": the publish itself is the acknowledgement. Of value templates only `{{ value_json.key }}`
+ * and `{{ value }}` are understood; command templates are not.
  */
 export function homeAssistantDriver(): MqttDriver {
   const entities = new Map<string, Entity>();
@@ -127,8 +155,11 @@ export function homeAssistantDriver(): MqttDriver {
   const powerWords = (c: Config) => ({ on: c.payload_on ?? 'ON', off: c.payload_off ?? 'OFF', stateOn: c.state_on ?? c.payload_on ?? 'ON', stateOff: c.state_off ?? c.payload_off ?? 'OFF' });
   const scale = (c: Config) => c.brightness_scale ?? 255;
 
-  function parseState(entity: Entity, role: 'state' | 'brightness' | 'temperature' | 'current', payload: string): DeviceState {
+  function parseState(entity: Entity, role: 'state' | 'brightness' | 'temperature' | 'current', raw: string): DeviceState {
     const c = entity.config;
+    const template = { state: c.state_value_template ?? c.value_template, brightness: c.brightness_value_template, temperature: c.temperature_state_template, current: c.current_temperature_template }[role];
+    const payload = applyTemplate(template, raw);
+    if (payload === undefined) return {};
     if (role === 'brightness') return Number.isFinite(Number(payload)) ? { brightness: toPercent(Number(payload), scale(c)) } : {};
     if (role === 'temperature') return Number.isFinite(Number(payload)) ? { targetC: Number(payload) } : {};
     if (role === 'current') return Number.isFinite(Number(payload)) ? { currentC: Number(payload) } : {};
