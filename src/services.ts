@@ -9,6 +9,7 @@ import { GrantService } from './grants/service.ts';
 import { HomeService } from './homes/service.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { PairingBudget } from './pairing/budget.ts';
 import { PairingService } from './pairing/service.ts';
 import type { HomeEvents } from './ports.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -32,6 +33,8 @@ export interface Services {
   tokens: TokenService;
   grants: GrantService;
   pairing: PairingService;
+  /** Wrong-guess budget and locks per home; other code-claiming flows (guest invites) spend it too. */
+  pairingBudget: PairingBudget;
   rateLimiter: RateLimiter;
   deviceKeys: DeviceKeyService;
   handshakes: HandshakeGuard;
@@ -51,19 +54,32 @@ export function buildServices(deps: Deps, events: HomeEvents): Services {
   });
   const grants = new GrantService({ store, clock, logger, events, tokens, audit });
   const codeKey = createHmac('sha256', deps.jwtSecret).update('home-relay pairing codes v1').digest();
-  const pairing = new PairingService({
+  // Minute windows are worthless after a restart: count them in the ephemeral space (no disk write per request).
+  const rateLimiter = new RateLimiter({ store: store.ephemeral, clock, enabled: config.rateLimits.enabled });
+  // Burns, locks and unlocks told to kiosks are audit entries too (src/audit/pairing-events.ts).
+  const pairingEvents = auditPairingNotices(events, audit);
+  // Per-home rules stay with RATE_LIMITS=off; their failure counts and locks are durable (PairingBudget).
+  const pairingBudget = new PairingBudget({
     config,
     store,
     clock,
     logger,
-    events: auditPairingNotices(events, audit),
+    events: pairingEvents,
+    homeLimiter: new RateLimiter({ store: store.ephemeral, clock, enabled: true }),
+    onLock: (serial) => pairing.withdrawCode(serial),
+  });
+  const pairing: PairingService = new PairingService({
+    config,
+    store,
+    clock,
+    logger,
+    events: pairingEvents,
     homes,
     grants,
+    budget: pairingBudget,
     codeKey,
     onOutcome: metrics.countPairing,
   });
-  // Minute windows are worthless after a restart: count them in the ephemeral space (no disk write per request).
-  const rateLimiter = new RateLimiter({ store: store.ephemeral, clock, enabled: config.rateLimits.enabled });
   const deviceKeys = new DeviceKeyService({ store, clock });
   const handshakes = new HandshakeGuard({
     store: store.ephemeral,
@@ -72,5 +88,5 @@ export function buildServices(deps: Deps, events: HomeEvents): Services {
     enabled: config.rateLimits.enabled,
     perMinute: config.rateLimits.handshakeFailuresPerMinute,
   });
-  return { audit, homes, tokens, grants, pairing, rateLimiter, deviceKeys, handshakes };
+  return { audit, homes, tokens, grants, pairing, pairingBudget, rateLimiter, deviceKeys, handshakes };
 }

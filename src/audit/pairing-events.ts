@@ -17,7 +17,7 @@ const audited: Record<string, string> = {
 export function auditPairingNotices(events: HomeEvents, audit: AuditService): HomeEvents {
   return {
     kioskCount: (serial) => events.kioskCount(serial),
-    toHome: (serial, event, payload) => events.toHome(serial, event, payload),
+    toHome: (serial, event, payload, options) => events.toHome(serial, event, payload, options),
     endGrantSessions: (grantId) => events.endGrantSessions(grantId),
     toKiosks(serial, event, payload) {
       events.toKiosks(serial, event, payload);

@@ -26,7 +26,7 @@ export const homesUsage = `  homes add <serial>           create a home and prin
                                issue a device key bound to one deviceId (printed once)`;
 
 /** Opens the configured store for one command and closes it after. */
-async function withStore(env: Env, work: (store: Store, config: Config) => Promise<number>): Promise<number> {
+export async function withStore(env: Env, work: (store: Store, config: Config) => Promise<number>): Promise<number> {
   const config = loadConfig(env);
   const store = await openStore(config, systemClock);
   try {

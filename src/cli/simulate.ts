@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../logger.ts';
+import { resolveDataDir } from '../paths.ts';
 import { HUB_KEY_FILE, readSecret } from '../secrets.ts';
 import { EnrolRefused, enrolDevices } from '../simulator/enrol.ts';
 import { demoDevices, startSimulator } from '../simulator/index.ts';
@@ -58,7 +59,7 @@ export async function runSimulate(argv: string[], env: Record<string, string | u
     return 2;
   }
   const serial = args.serial ?? (env.HOME_SERIAL || 'home-1');
-  const dataDir = env.DATA_DIR || './data';
+  const dataDir = resolveDataDir(env.DATA_DIR || './data');
   const keysFile = args['device-keys'] ?? join(dataDir, DEVICE_KEYS_FILE);
   const devices = demoDevices();
   let deviceKeys = readKeys(keysFile, serial);

@@ -10,6 +10,16 @@ export interface DeviceDescriptor {
   type: string;
   actions: string[];
   state: DeviceState;
+  /** Set by the MQTT bridge for the devices it brings (absent: a `/device` socket). */
+  source?: 'socket' | 'mqtt';
+  bridge?: DeviceBridge;
+}
+
+/** Which bridge driver speaks for a bridged device, its name there, and everything it announced. */
+export interface DeviceBridge {
+  driver: string;
+  name: string;
+  capabilities: string[];
 }
 
 /** The registry's record of a device; `connectionId` tells the current socket from a replaced one. */
@@ -28,6 +38,8 @@ export interface DeviceView {
   online: boolean;
   state: DeviceState;
   updatedAt: string;
+  source: 'socket' | 'mqtt';
+  bridge?: DeviceBridge;
 }
 
 export const toView = (r: DeviceRecord): DeviceView => ({
@@ -38,6 +50,8 @@ export const toView = (r: DeviceRecord): DeviceView => ({
   online: r.online,
   state: r.state,
   updatedAt: r.updatedAt,
+  source: r.source ?? 'socket',
+  ...(r.bridge ? { bridge: { ...r.bridge, capabilities: [...r.bridge.capabilities] } } : {}),
 });
 
 export interface CommandInput {

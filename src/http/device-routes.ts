@@ -4,6 +4,7 @@ import type { DeviceService } from '../devices/service.ts';
 import { commandBody, idempotencyKeySchema } from '../devices/schemas.ts';
 import type { GrantService } from '../grants/service.ts';
 import { principalOf, requireAuth } from './auth.ts';
+import { requireFullGrant } from './full-grant.ts';
 import { parsePayload } from './validate.ts';
 
 /** Devices of the caller's home: the home comes from the token, never from the request. */
@@ -32,6 +33,12 @@ export function deviceRoutes(devices: DeviceService, grants: GrantService, json:
     });
     if (replayed) res.set('Idempotent-Replayed', 'true');
     res.status(200).json(result);
+  });
+
+  // Only a full grant may forget a device (a guest's scoped grant never can).
+  router.delete('/api/v1/devices/:id', auth, requireFullGrant, async (req, res) => {
+    await devices.remove(principalOf(res).grant.serial, String(req.params.id));
+    res.status(204).end();
   });
 
   return router;

@@ -24,8 +24,16 @@ function deviceAcks(socket: Socket, logger: Logger, devices: DeviceService, who:
   });
 }
 
+const removeBody = z.strictObject({ deviceId: z.string().min(1).max(128) });
+
 export function kioskDeviceEvents(devices: DeviceService, logger: Logger): KioskFeature {
-  return (socket, serial) => deviceAcks(socket, logger, devices, async () => kioskCommander(serial));
+  return (socket, serial) => {
+    deviceAcks(socket, logger, devices, async () => kioskCommander(serial));
+    onAck(socket, logger, 'device:remove', removeBody, async ({ deviceId }) => {
+      await devices.remove(serial, deviceId);
+      return {};
+    });
+  };
 }
 
 /**

@@ -23,11 +23,13 @@ export class SocketHomeEvents implements HomeEvents {
   }
 
   /** Device events: a guest's dashboard is in the device's watcher room only when its scope names the device. */
-  toHome(serial: string, event: string, payload: unknown): void {
-    this.io.of(namespaces.kiosk).to(rooms.home(serial)).emit(event, payload);
+  toHome(serial: string, event: string, payload: unknown, options: { volatile?: boolean } = {}): void {
+    const kiosks = this.io.of(namespaces.kiosk).to(rooms.home(serial));
+    (options.volatile ? kiosks.volatile : kiosks).emit(event, payload);
     const deviceId = (payload as { id?: unknown } | null)?.id;
-    const dashboards = this.io.of(namespaces.dashboard).to(rooms.home(serial));
-    (typeof deviceId === 'string' ? dashboards.to(rooms.deviceWatchers(serial, deviceId)) : dashboards).emit(event, payload);
+    const home = this.io.of(namespaces.dashboard).to(rooms.home(serial));
+    const dashboards = typeof deviceId === 'string' ? home.to(rooms.deviceWatchers(serial, deviceId)) : home;
+    (options.volatile ? dashboards.volatile : dashboards).emit(event, payload);
   }
 
   endGrantSessions(grantId: string): void {

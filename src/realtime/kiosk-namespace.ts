@@ -47,11 +47,15 @@ export function attachKiosk(nsp: Namespace, { services, logger, trustProxy }: Re
     logger.info({ serial, ip: socketOrigin(socket, trustProxy).ip }, 'kiosk connected');
 
     onAck(socket, logger, 'pairing:open', empty, async () => {
-      const issued = await services.pairing.requestCode({ serial, clientName: 'Intercom', origin: socketOrigin(socket, trustProxy) });
+      const issued = await services.pairing.requestCode({ serial, clientName: 'Intercom', origin: socketOrigin(socket, trustProxy), fromKiosk: true });
       return { expiresAt: issued.expiresAt, ttlSeconds: issued.ttlSeconds };
     });
     onAck(socket, logger, 'pairing:cancel', empty, async () => {
       await services.pairing.cancel(serial);
+      return {};
+    });
+    onAck(socket, logger, 'pairing:unlock', empty, async () => {
+      await services.pairing.unlock(serial);
       return {};
     });
     onAck(socket, logger, 'grants:list', empty, async () => ({ grants: await services.grants.list(serial) }));

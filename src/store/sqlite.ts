@@ -6,7 +6,9 @@ import type { AuditBackend } from '../audit/types.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import { MemoryStore, withHomeDefaults } from './memory.ts';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { SqliteLifecycle } from './sqlite-lifecycle.ts';
+import { migrateSqlite } from './sqlite-migrations.ts';
 import type {
   DeviceAuthMode,
   DeviceKeyRecord,
@@ -21,38 +23,6 @@ import type {
   Unsubscribe,
   UpdateOutcome,
 } from './types.ts';
-
-const schema = `
-CREATE TABLE IF NOT EXISTS homes (
-  serial TEXT PRIMARY KEY,
-  hub_key_hash TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS grants (
-  id TEXT PRIMARY KEY,
-  serial TEXT NOT NULL,
-  client_name TEXT NOT NULL,
-  method TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  last_used_at TEXT NOT NULL,
-  ip TEXT NOT NULL,
-  revoked_at TEXT
-);
-CREATE INDEX IF NOT EXISTS grants_by_serial ON grants (serial, created_at);
-CREATE TABLE IF NOT EXISTS refresh_tokens (
-  hash TEXT PRIMARY KEY,
-  grant_id TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  used_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS refresh_tokens_by_expiry ON refresh_tokens (expires_at);
-CREATE TABLE IF NOT EXISTS kv (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS kv_by_expiry ON kv (expires_at);
-`;
 
 interface GrantRow {
   id: string;
@@ -96,10 +66,11 @@ const toGrant = (r: GrantRow): GrantRecord => ({
   ...(r.guest ? { guest: JSON.parse(r.guest) as GuestTerms } : {}),
 });
 
-/** A guest grant's terms, as JSON, in a column older databases gain on open. */
-function addGuestColumn(db: Database.Database): void {
-  const columns = db.prepare('PRAGMA table_info(grants)').all() as { name: string }[];
-  if (!columns.some((c) => c.name === 'guest')) db.exec('ALTER TABLE grants ADD COLUMN guest TEXT');
+export interface SqliteOptions {
+  /** WAL checkpoints in a worker thread, off the event loop (default true; short-lived CLI runs need none). */
+  checkpointInWorker?: boolean;
+  /** Told when background checkpointing has trouble (the store falls back to SQLite's own). */
+  onProblem?: (message: string) => void;
 }
 
 /**
@@ -115,10 +86,12 @@ export class SqliteStore extends LocalPubSub implements Store {
   private readonly q;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly lifecycle: SqliteLifecycle;
+  private readonly checkpointer: SqliteCheckpointer | undefined;
 
   constructor(
     file: string,
     private readonly clock: Clock,
+    options: SqliteOptions = {},
   ) {
     super();
     this.ephemeral = new MemoryStore(clock);
@@ -126,14 +99,20 @@ export class SqliteStore extends LocalPubSub implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(schema);
+    try {
+      migrateSqlite(this.db, file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.lifecycle = new SqliteLifecycle(this.db);
-    addGuestColumn(this.db);
     this.audit = new SqliteAuditBackend(this.db);
+    if (options.checkpointInWorker !== false) this.checkpointer = new SqliteCheckpointer(this.db, file, options.onProblem);
     const db = this.db;
     this.q = {
       getHome: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes WHERE serial = ?'),
       listHomes: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes ORDER BY serial'),
+      someHomes: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes LIMIT ?'),
       upsertHome: db.prepare(
         `INSERT INTO homes (serial, hub_key_hash, created_at, generation, device_auth) VALUES (@serial, @hubKeyHash, @createdAt, @generation, @deviceAuth)
          ON CONFLICT(serial) DO UPDATE SET hub_key_hash = excluded.hub_key_hash`,
@@ -169,8 +148,9 @@ export class SqliteStore extends LocalPubSub implements Store {
     const row = this.q.getHome.get(serial) as HomeRow | undefined;
     return row ? toHome(row) : null;
   }
-  async listHomes() {
-    return (this.q.listHomes.all() as HomeRow[]).map(toHome);
+  async listHomes(limit?: number) {
+    const rows = limit === undefined ? this.q.listHomes.all() : this.q.someHomes.all(limit);
+    return (rows as HomeRow[]).map(toHome);
   }
   async upsertHome(home: NewHome) {
     this.q.upsertHome.run(withHomeDefaults(home));
@@ -300,6 +280,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   async close() {
     clearInterval(this.sweepTimer);
     this.lifecycle.stop();
+    await this.checkpointer?.stop();
     if (!this.db.open) return;
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();

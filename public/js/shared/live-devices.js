@@ -5,7 +5,7 @@ import { request } from './socket-ack.js';
 
 /**
  * The home's devices over a live socket (kiosk or dashboard: the events are the same):
- * `devices:list` on `refresh`, then `device:state|online|offline`; commands by `device:command` ack.
+ * `devices:list` on `refresh`, then `device:state|online|offline|removed`; commands by `device:command` ack.
  * `view` reshapes each device before it is shown (a guest's page keeps only its allowed actions).
  */
 export function liveDevices(socket, view = (device) => device) {
@@ -17,6 +17,7 @@ export function liveDevices(socket, view = (device) => device) {
   socket.on('device:state', (device) => panel.upsert(view(device)));
   socket.on('device:online', (device) => panel.upsert(view(device)));
   socket.on('device:offline', (device) => panel.merge(view({ ...device, online: false })));
+  socket.on('device:removed', ({ id }) => panel.remove(id));
   const refresh = async () => {
     try {
       const { devices } = await request(socket, 'devices:list');
