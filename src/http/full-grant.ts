@@ -1,16 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError } from '../errors.ts';
-import type { Principal } from '../grants/service.ts';
+import { assertFullGrant } from '../grants/full.ts';
 import { principalOf } from './auth.ts';
 
 /**
- * Whether a grant is full (pairing, QR) rather than scoped. Every grant is full until scoped
- * guest grants exist; they will carry a `scope`, and this is the one place that reads it.
+ * After requireAuth: routes that only a full grant may use (removing a device). The rule itself is
+ * `assertFullGrant` (src/grants/full.ts), the one place that tells a guest from a full grant.
  */
-export const isFullGrant = (principal: Principal): boolean => (principal.grant as { scope?: unknown }).scope == null;
-
-/** After requireAuth: routes that only a full grant may use (removing a device, approving a QR login). */
 export function requireFullGrant(_req: Request, res: Response, next: NextFunction): void {
-  if (!isFullGrant(principalOf(res))) throw new AppError('insufficient_scope');
+  assertFullGrant(principalOf(res));
   next();
 }
