@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import { grantActor } from '../audit/types.ts';
 import type { Config } from '../config.ts';
@@ -12,6 +13,8 @@ import { publicBaseUrl } from './public-url.ts';
 import { limitPerIp } from './rate-limit.ts';
 import { parsePayload } from './validate.ts';
 
+const publicDir = fileURLToPath(new URL('../../public/', import.meta.url));
+
 export interface GuestRouteDeps {
   guests: GuestService;
   grants: GrantService;
@@ -21,6 +24,9 @@ export interface GuestRouteDeps {
 
 export function guestRoutes({ guests, grants, rateLimiter, config }: GuestRouteDeps, json: express.RequestHandler): Router {
   const router = Router();
+
+  // The page an invite link opens (the code rides in its fragment).
+  router.get('/guest', (_req, res) => res.sendFile('guest.html', { root: publicDir }));
 
   // Only a full grant invites: a guest must not hand its access (or more) on.
   router.post('/api/v1/guests', requireAuth(grants), json, async (req, res) => {
