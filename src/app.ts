@@ -3,6 +3,7 @@ import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
 import { AppError } from './errors.ts';
+import { docsRoutes } from './http/docs-routes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { grantRoutes } from './http/grant-routes.ts';
 import { logRequests, timeRequests } from './http/observe.ts';
@@ -55,6 +56,7 @@ export function createApp(deps: Deps, services: Services, extraRoutes: RouteModu
   const json = jsonBody();
 
   app.use(opsRoutes(store, metrics));
+  app.use(docsRoutes(config));
   app.use(pairingRoutes(services, config, json));
   app.use(grantRoutes(services, config, json));
   for (const routes of extraRoutes) app.use(routes(json));

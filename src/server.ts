@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Express } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
 import { devicesFeature } from './devices/feature.ts';
@@ -15,6 +16,8 @@ import { buildServices, type Deps, type Services } from './services.ts';
 
 export interface RelayServer {
   readonly httpServer: HttpServer;
+  /** The Express app (test/openapi.test.ts walks its router). */
+  readonly app: Express;
   readonly io: SocketServer;
   readonly services: Services;
   /** Resolves with the bound port (0 picks a free one). */
@@ -86,6 +89,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
 
   return {
     httpServer,
+    app,
     io,
     services,
     listen(port, host) {

@@ -7,7 +7,7 @@ import { principalOf, requireAuth } from './auth.ts';
 import { limitPerIp } from './rate-limit.ts';
 import { parsePayload } from './validate.ts';
 
-const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(512) });
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(512) });
 
 export function grantRoutes(services: Services, config: Config, json: express.RequestHandler): Router {
   const { grants, rateLimiter } = services;

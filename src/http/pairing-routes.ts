@@ -6,9 +6,9 @@ import { originOf } from './origin.ts';
 import { limitPerIp } from './rate-limit.ts';
 import { clientNameSchema, parsePayload, serialSchema } from './validate.ts';
 
-const codeRequestBody = z.strictObject({ serial: serialSchema.optional(), clientName: clientNameSchema.optional() });
+export const codeRequestBody = z.strictObject({ serial: serialSchema.optional(), clientName: clientNameSchema.optional() });
 const sixDigits = z.string().regex(/^\d{6}$/, 'exactly six digits');
-const claimBody = z.strictObject({
+export const claimBody = z.strictObject({
   code: sixDigits.optional(),
   serial: serialSchema.optional(),
   clientName: clientNameSchema.optional(),
