@@ -10,6 +10,7 @@ const device = {
   online: true,
   state: { on: false },
   updatedAt: expect.any(String),
+  source: 'socket',
 };
 
 describe('device registry and REST', () => {

@@ -128,6 +128,16 @@ describe('real responses match the documented schemas', () => {
     await call('post', '/api/v1/devices/:id/commands', { params: { id: 'lamp-1' }, body: { action: 'turn_on' }, token: rotated.token, headers: { 'idempotency-key': 'k1' } });
     await call('post', '/api/v1/devices/:id/commands', { params: { id: 'lamp-1' }, body: { action: 'explode' }, token: rotated.token });
 
+    const notAfter = new Date(relay.clock.now() + 3600_000).toISOString();
+    const invited = (
+      await call('post', '/api/v1/guests', { body: { clientName: 'Cleaner', scope: { devices: ['lamp-1'], actions: 'read' }, notAfter }, token: rotated.token })
+    ).body;
+    const guest = (await call('post', '/api/v1/guests/claim', { body: { code: invited.code, clientName: 'Cleaner phone' } })).body;
+    await call('get', '/api/v1/audit', { token: guest.token });
+    await call('get', '/api/v1/audit', { token: rotated.token });
+    await call('delete', '/api/v1/devices/:id', { params: { id: 'lamp-1' }, token: rotated.token });
+    await connectDevice(relay);
+
     const session = (await call('post', '/api/v1/qr/sessions', { body: {} })).body;
     await call('get', '/api/v1/qr/sessions/:id/qr.svg', { params: { id: session.sessionId } });
     await call('get', '/api/v1/qr/sessions/:id', { params: { id: session.scanId }, token: rotated.token });

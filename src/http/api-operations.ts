@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { commandBody, idempotencyKeySchema } from '../devices/schemas.ts';
 import { type ErrorCode, errorCodes } from '../errors.ts';
 import * as body from './api-responses.ts';
+import { auditQuery } from '../audit/schemas.ts';
+import { claimBody as guestClaimBody, inviteBody } from '../guests/terms.ts';
 import { refreshBody } from './grant-routes.ts';
 import { claimBody, codeRequestBody } from './pairing-routes.ts';
 import { approveBody, createBody, denyBody } from './qr-routes.ts';
@@ -18,11 +20,13 @@ export interface ApiOperation {
   method: 'get' | 'post' | 'delete';
   path: string;
   summary: string;
-  tag: 'operations' | 'pairing' | 'grants' | 'devices' | 'qr' | 'pages';
+  tag: 'operations' | 'pairing' | 'grants' | 'devices' | 'guests' | 'audit' | 'qr' | 'pages';
   bearer?: boolean;
   /** The very schema the route validates its JSON body with. */
   body?: z.ZodType;
   headers?: { name: string; schema: z.ZodType; description: string }[];
+  /** The schema the route parses its query string with: one parameter per field. */
+  query?: z.ZodObject;
   responses: Record<number, ApiResponse>;
 }
 
@@ -160,6 +164,45 @@ export const apiOperations: ApiOperation[] = [
       200: json('acknowledged by the device', body.commandResultBody),
       ...errors(...authErrors, 'invalid_request', 'unsupported_action', 'device_not_found', 'device_offline', 'command_rejected', 'device_timeout'),
     },
+  },
+
+  {
+    method: 'delete',
+    path: '/api/v1/devices/:id',
+    tag: 'devices',
+    bearer: true,
+    summary: 'Forget a device (full grants); a connected one is disconnected',
+    responses: { 204: { description: 'forgotten' }, ...errors(...authErrors, 'insufficient_scope', 'device_not_found') },
+  },
+
+  {
+    method: 'post',
+    path: '/api/v1/guests',
+    tag: 'guests',
+    bearer: true,
+    summary: 'Invite a guest: a single-use code for a scoped, time-limited grant (full grants)',
+    body: inviteBody,
+    responses: { 201: json('the invite', body.guestInviteBody), ...errors(...authErrors, 'invalid_request', 'insufficient_scope') },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/guests/claim',
+    tag: 'guests',
+    summary: "Trade an invite code for the guest's tokens",
+    body: guestClaimBody,
+    responses: {
+      201: json('the guest grant; scope and notAfter beside the token response', body.tokenBody),
+      ...errors('invalid_request', 'invalid_code', 'code_expired', 'pairing_locked', 'too_many_attempts', 'rate_limited'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit',
+    tag: 'audit',
+    bearer: true,
+    summary: "The home's hash-chained audit log, a page at a time (full grants)",
+    query: auditQuery,
+    responses: { 200: json('a page of entries', body.auditPageBody), ...errors(...authErrors, 'invalid_request', 'insufficient_scope') },
   },
 
   {

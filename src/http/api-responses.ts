@@ -76,3 +76,26 @@ export const qrSessionBody = z.looseObject({
   expiresAt: timestamp,
   keyFingerprint: z.string().optional(),
 });
+
+export const guestInviteBody = z.looseObject({
+  inviteId: z.string(),
+  inviteUrl: z.url().describe('<PUBLIC_URL>/guest#code=…&serial=…'),
+  code: z.string().describe('ten letters from BCDFGHJKLMNPQRSTVWXZ, single use'),
+  expiresAt: timestamp,
+});
+
+export const auditPageBody = z.looseObject({
+  entries: z.array(
+    z.looseObject({
+      seq: z.number().int(),
+      at: timestamp,
+      actor: z.looseObject({ kind: z.string() }),
+      channel: z.string(),
+      event: z.string(),
+      outcome: z.string(),
+      prevHash: z.string(),
+      hash: z.string(),
+    }),
+  ),
+  next: z.number().int().nullable(),
+});

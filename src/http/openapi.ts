@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { type JsonSchema, jsonSchemaOf } from '../json-schema.ts';
 import type { ApiOperation } from './api-operations.ts';
 
@@ -7,6 +8,7 @@ export const openApiPath = (expressPath: string): string => expressPath.replace(
 function operationObject(op: ApiOperation): JsonSchema {
   const pathParams = [...op.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
   const headerParams = (op.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: jsonSchemaOf(h.schema, 'input') }));
+  const queryParams = Object.entries(op.query?.shape ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema: jsonSchemaOf(schema as z.ZodType, 'input') }));
   const responses = Object.fromEntries(
     Object.entries(op.responses).map(([status, r]) => [
       status,
@@ -22,7 +24,7 @@ function operationObject(op: ApiOperation): JsonSchema {
     tags: [op.tag],
     operationId: `${op.method} ${op.path}`,
     ...(op.bearer ? { security: [{ bearer: [] }] } : {}),
-    ...(pathParams.length + headerParams.length > 0 ? { parameters: [...pathParams, ...headerParams] } : {}),
+    ...(pathParams.length + headerParams.length + queryParams.length > 0 ? { parameters: [...pathParams, ...queryParams, ...headerParams] } : {}),
     // Bodies are optional on the wire where every field is (an empty POST is {}).
     ...(op.body ? { requestBody: { required: false, content: { 'application/json': { schema: jsonSchemaOf(op.body, 'input') } } } } : {}),
     responses,

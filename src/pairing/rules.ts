@@ -30,9 +30,25 @@ export function judgeClaim(
   return { next: { ...current, attemptsLeft }, result: { kind: 'wrong', attemptsLeft } };
 }
 
-/** Keeps the burn times inside the window and adds this one; the result is how many there are. */
-export function recordBurn(burns: number[] | null, now: number, windowMs: number): UpdateOutcome<number[], number> {
-  const recent = (burns ?? []).filter((t) => t > now - windowMs);
+/**
+ * Adds one event (a wrong claim, a burned code) to the times kept inside the window. Reaching
+ * `threshold` empties the record in the same atomic update: those events are paid for by the lock
+ * they cause, and no concurrent one is lost between counting and clearing.
+ */
+export function countTowardLock(
+  times: number[] | null,
+  now: number,
+  windowMs: number,
+  threshold: number,
+): UpdateOutcome<number[], boolean> {
+  const recent = (times ?? []).filter((t) => t > now - windowMs);
   recent.push(now);
-  return { next: recent, expiresAt: now + windowMs, result: recent.length };
+  if (recent.length >= threshold) return { next: null, result: true };
+  return { next: recent, expiresAt: now + windowMs, result: false };
+}
+
+/** The `streak`-th lock in a row lasts `firstMs` doubled `streak - 1` times, at most `maxMs`. */
+export function escalatedLockMs(streak: number, firstMs: number, maxMs: number): number {
+  const doublings = Math.min(Math.max(streak - 1, 0), 52);
+  return Math.min(firstMs * 2 ** doublings, maxMs);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditQuery } from '../audit/schemas.ts';
 import { commandPayload, deviceDescriptorSchema, deviceReply, stateMessage } from '../devices/schemas.ts';
 import { deviceBody, tokenBody } from '../http/api-responses.ts';
 import { type JsonSchema, jsonSchemaOf } from '../json-schema.ts';
@@ -16,7 +17,10 @@ interface EventDoc {
 
 const grantRef = z.looseObject({ grantId: z.string() });
 const deviceEvents = (summaryOf: string): EventDoc[] =>
-  (['device:state', 'device:online', 'device:offline'] as const).map((name) => ({ name, direction: 'send', summary: `${summaryOf}: ${name.slice(7)}`, payload: deviceBody }));
+  [
+    ...(['device:state', 'device:online', 'device:offline'] as const).map((name): EventDoc => ({ name, direction: 'send', summary: `${summaryOf}: ${name.slice(7)}`, payload: deviceBody })),
+    { name: 'device:removed', direction: 'send', summary: `${summaryOf} was forgotten`, payload: z.looseObject({ id: z.string(), reason: z.string() }) },
+  ];
 const deviceRequests: EventDoc[] = [
   { name: 'devices:list', direction: 'receive', summary: 'ack data { devices: [device] }' },
   { name: 'device:command', direction: 'receive', summary: 'ack data as the REST 200 body; same errors', payload: commandPayload },
@@ -43,6 +47,8 @@ export const socketEvents: Record<string, { auth: string; events: EventDoc[] }> 
       { name: 'pairing:expired', direction: 'send', summary: 'The code timed out' },
       { name: 'pairing:burned', direction: 'send', summary: 'Too many wrong claims burned the code' },
       { name: 'pairing:locked', direction: 'send', summary: 'Pairing is locked for the home', payload: z.looseObject({ until: z.string() }) },
+      { name: 'pairing:unlocked', direction: 'send', summary: 'The lock was lifted' },
+      { name: 'audit:entry', direction: 'send', summary: 'A new audit log entry of the home (as GET /api/v1/audit lists them)' },
       ...deviceEvents('A device of the home'),
       { name: 'grant:created', direction: 'send', summary: 'A client paired', payload: grantRef },
       { name: 'grant:revoked', direction: 'send', summary: 'A grant was revoked', payload: grantRef },
@@ -54,6 +60,8 @@ export const socketEvents: Record<string, { auth: string; events: EventDoc[] }> 
       { name: 'grant:revoke', direction: 'receive', summary: 'Revoke a grant of the home', payload: grantRef },
       { name: 'device:enroll', direction: 'receive', summary: 'A device key for one deviceId; ack data { deviceId, deviceKey }', payload: z.looseObject({ deviceId: z.string() }) },
       { name: 'device:remove', direction: 'receive', summary: 'Forget a device', payload: z.looseObject({ deviceId: z.string() }) },
+      { name: 'guest:create', direction: 'receive', summary: 'Invite a guest (body as POST /api/v1/guests); ack data as its 201 body' },
+      { name: 'audit:list', direction: 'receive', summary: 'ack data as GET /api/v1/audit', payload: auditQuery },
     ],
   },
   [namespaces.device]: {
@@ -69,6 +77,7 @@ export const socketEvents: Record<string, { auth: string; events: EventDoc[] }> 
       ...deviceEvents('A device of the home'),
       { name: 'grant:revoked', direction: 'send', summary: 'This grant was revoked; the socket is disconnected next', payload: grantRef },
       { name: 'token:expired', direction: 'send', summary: 'The access token expired; the socket is disconnected next' },
+      { name: 'grant:expired', direction: 'send', summary: "A guest grant reached notAfter; the socket is cut next", payload: z.looseObject({ grantId: z.string(), notAfter: z.string() }) },
       ...deviceRequests,
       { name: 'qr:get', direction: 'receive', summary: 'Inspect a scanned QR session (REST GET /api/v1/qr/sessions/:scanId)', payload: z.looseObject({ scanId: z.string() }) },
       { name: 'qr:approve', direction: 'receive', summary: 'Approve it', payload: z.looseObject({ scanId: z.string(), clientName: z.string().optional() }) },

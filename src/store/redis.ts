@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.ts';
+import { RedisAuditBackend } from '../audit/redis-backend.ts';
 import { AppError } from '../errors.ts';
+import type { GuestTerms } from '../guests/terms.ts';
 import type { Logger } from '../logger.ts';
 import { closeRedis, connectRedis, type RedisClient, redactUrl, translateRedisError } from './redis-connection.ts';
 import { encodeEntry, gcTtlMs, GC_GRACE_MS, liveEntry } from './redis-entry.ts';
@@ -44,6 +46,7 @@ export class RedisStore implements Store {
   readonly ephemeral: KeyValueStore = this;
   private readonly prefix: string;
   private readonly lifecycle: RedisLifecycle;
+  readonly audit: RedisAuditBackend;
 
   private constructor(
     private readonly client: RedisClient,
@@ -53,6 +56,7 @@ export class RedisStore implements Store {
   ) {
     this.prefix = keyPrefix;
     this.lifecycle = new RedisLifecycle(client, (...parts) => this.key(...parts));
+    this.audit = new RedisAuditBackend(client, (...parts) => this.key(...parts));
   }
 
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -134,7 +138,8 @@ export class RedisStore implements Store {
 
   createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
     return this.guard(async () => {
-      const { revokedAt, ...live } = grant;
+      const { revokedAt, guest, ...rest } = grant;
+      const live = guest ? { ...rest, guest: JSON.stringify(guest) } : rest;
       const multi = this.client
         .multi()
         .hSet(this.key('grant', grant.id), revokedAt === null ? live : { ...live, revokedAt })
@@ -326,5 +331,6 @@ function toGrant(h: Record<string, string>): GrantRecord | null {
     ip: h.ip ?? '',
     revokedAt: h.revokedAt ?? null,
     ...(h.generation !== undefined ? { generation: h.generation } : {}),
+    ...(h.guest ? { guest: JSON.parse(h.guest) as GuestTerms } : {}),
   };
 }

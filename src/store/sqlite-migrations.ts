@@ -5,9 +5,9 @@ import type Database from 'better-sqlite3';
  * Append a migration to change the schema, never edit one that has shipped: a database file
  * outlives the code that made it.
  *
- * Versions 1 and 2 are idempotent (IF NOT EXISTS, columns added only when missing) because
- * databases made before versioning carry user_version 0 with some or all of them already in place.
- * Later migrations run exactly once and can be plain DDL.
+ * Versions 1 to 3 are idempotent (IF NOT EXISTS, columns added only when missing) because
+ * databases made before versioning carry user_version 0 (or 2) with some or all of them already in
+ * place. Later migrations run exactly once and can be plain DDL.
  */
 export interface Migration {
   readonly version: number;
@@ -75,6 +75,28 @@ CREATE TABLE IF NOT EXISTS home_changes (
       addColumnIfMissing(db, 'homes', 'generation', "TEXT NOT NULL DEFAULT ''");
       addColumnIfMissing(db, 'homes', 'device_auth', "TEXT NOT NULL DEFAULT 'hub-key'");
       addColumnIfMissing(db, 'grants', 'generation', 'TEXT');
+    },
+  },
+  {
+    version: 3,
+    name: "guest grants' terms and the hash-chained audit log",
+    up: (db) => {
+      // A guest grant's terms (scope, notBefore, notAfter, maxUses) as JSON; null for full grants.
+      addColumnIfMissing(db, 'grants', 'guest', 'TEXT');
+      db.exec(`
+CREATE TABLE IF NOT EXISTS audit_log (
+  serial TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  entry TEXT NOT NULL,
+  PRIMARY KEY (serial, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_anchor (
+  serial TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+`);
     },
   },
 ];

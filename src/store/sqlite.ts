@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
+import { SqliteAuditBackend } from '../audit/sqlite-backend.ts';
+import type { GuestTerms } from '../guests/terms.ts';
+import type { AuditBackend } from '../audit/types.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import { MemoryStore, withHomeDefaults } from './memory.ts';
@@ -30,6 +33,7 @@ interface GrantRow {
   ip: string;
   revoked_at: string | null;
   generation: string | null;
+  guest: string | null;
 }
 
 interface HomeRow {
@@ -58,6 +62,7 @@ const toGrant = (r: GrantRow): GrantRecord => ({
   ip: r.ip,
   revokedAt: r.revoked_at,
   ...(r.generation !== null ? { generation: r.generation } : {}),
+  ...(r.guest ? { guest: JSON.parse(r.guest) as GuestTerms } : {}),
 });
 
 /**
@@ -68,6 +73,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   readonly kind = 'sqlite' as const;
   /** One process owns this database, so short-lived records can stay in its memory. */
   readonly ephemeral: KeyValueStore;
+  readonly audit: AuditBackend;
   private readonly db: Database.Database;
   private readonly q;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -90,6 +96,7 @@ export class SqliteStore extends LocalPubSub implements Store {
       throw err;
     }
     this.lifecycle = new SqliteLifecycle(this.db);
+    this.audit = new SqliteAuditBackend(this.db);
     const db = this.db;
     this.q = {
       getHome: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes WHERE serial = ?'),
@@ -102,8 +109,8 @@ export class SqliteStore extends LocalPubSub implements Store {
       setDeviceAuth: db.prepare('UPDATE homes SET device_auth = ? WHERE serial = ?'),
       kvKeysFrom: db.prepare('SELECT key FROM kv WHERE key >= ? AND expires_at > ? ORDER BY key'),
       insertGrant: db.prepare(
-        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation)
-         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation)`,
+        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation, guest)
+         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation, @guest)`,
       ),
       getGrant: db.prepare('SELECT * FROM grants WHERE id = ?'),
       listGrants: db.prepare('SELECT * FROM grants WHERE serial = ? AND revoked_at IS NULL ORDER BY created_at'),
@@ -175,7 +182,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   async createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
     // One commit for both: a grant never exists without its first refresh token, and pairing pays one write.
     this.db.transaction(() => {
-      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null });
+      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null, guest: grant.guest ? JSON.stringify(grant.guest) : null });
       if (firstRefreshToken) this.insertRefresh(firstRefreshToken);
     })();
   }

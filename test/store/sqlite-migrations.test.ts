@@ -41,14 +41,20 @@ function databaseMadeWith(ddl: string, userVersion = 0): string {
   return file;
 }
 
-const versionOf = (file: string): number => {
+/** Reads the file on a connection of its own, as another process would. */
+function readOnly<T>(file: string, read: (db: Database.Database) => T): T {
   const db = new Database(file, { readonly: true });
   try {
-    return Number(db.pragma('user_version', { simple: true }));
+    return read(db);
   } finally {
     db.close();
   }
-};
+}
+const versionOf = (file: string) => readOnly(file, (db) => Number(db.pragma('user_version', { simple: true })));
+const tablesOf = (file: string) =>
+  readOnly(file, (db) => (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
+const columnsOf = (file: string, table: string) =>
+  readOnly(file, (db) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
 
 const clock = () => new FakeClock(Date.parse('2026-02-01T00:00:00.000Z'));
 
@@ -67,6 +73,8 @@ describe('SQLite schema migrations (PRAGMA user_version)', () => {
     expect(await store.getGrant('g1')).toMatchObject({ id: 'g1', clientName: 'phone', ip: '10.0.0.7', revokedAt: null });
     await store.putDeviceKey({ serial: 'home-1', deviceId: 'lamp', keyHash: 'cc', createdAt: '2026-02-01T00:00:00.000Z' });
     expect(await store.getDeviceKey('home-1', 'lamp')).toMatchObject({ keyHash: 'cc' });
+    expect(tablesOf(file)).toEqual(expect.arrayContaining(['audit_anchor', 'audit_log', 'device_keys', 'home_changes']));
+    expect(columnsOf(file, 'grants')).toEqual(expect.arrayContaining(['generation', 'guest']));
     await store.close();
   });
 

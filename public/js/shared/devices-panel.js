@@ -44,6 +44,12 @@ export function devicePanel(list, empty, send) {
       const known = cards.get(partial.id)?.device;
       upsert(known ? { ...known, ...partial } : partial);
     },
+    /** `device:removed`: the device was forgotten (removed, or offline past retention). */
+    remove(id) {
+      cards.get(id)?.el.remove();
+      cards.delete(id);
+      sync();
+    },
     clear() {
       cards.clear();
       list.replaceChildren();

@@ -5,7 +5,7 @@ import { request } from './socket-ack.js';
 
 /**
  * The home's devices over a live socket (kiosk or dashboard: the events are the same):
- * `devices:list` on `refresh`, then `device:state|online|offline`; commands by `device:command` ack.
+ * `devices:list` on `refresh`, then `device:state|online|offline|removed`; commands by `device:command` ack.
  */
 export function liveDevices(socket) {
   const error = byId('devices-error');
@@ -15,6 +15,7 @@ export function liveDevices(socket) {
   socket.on('device:state', panel.upsert);
   socket.on('device:online', panel.upsert);
   socket.on('device:offline', (device) => panel.merge({ ...device, online: false }));
+  socket.on('device:removed', ({ id }) => panel.remove(id));
   const refresh = async () => {
     try {
       const { devices } = await request(socket, 'devices:list');

@@ -1,0 +1,57 @@
+import { createHmac } from 'node:crypto';
+import { kioskOrigin } from '../audit/types.ts';
+import { AppError } from '../errors.ts';
+import type { FeatureFactory } from '../feature.ts';
+import { guestRoutes } from '../http/guest-routes.ts';
+import { baseUrlFor } from '../http/public-url.ts';
+import { onAck } from '../realtime/ack.ts';
+import type { Services } from '../services.ts';
+import { type ClaimBudget, GuestService } from './service.ts';
+import { inviteBody } from './terms.ts';
+
+/**
+ * The home's pairing failure budget, as guest claims spend it. Pairing's own budget service is
+ * used when this build has it; otherwise only its lock is honoured.
+ */
+function pairingBudgetOf(services: Services): ClaimBudget {
+  const shared = (services as Partial<Record<'pairingBudget', ClaimBudget>>).pairingBudget;
+  if (shared) return shared;
+  return {
+    async assertOpen(serial) {
+      const until = await services.pairing.lockedUntil(serial);
+      if (until) throw new AppError('pairing_locked', undefined, { until });
+    },
+    recordFailure: async () => null,
+    recordSuccess: async () => {},
+  };
+}
+
+/** Guest invites: `POST /api/v1/guests`, `POST /api/v1/guests/claim` and the kiosk's `guest:create`. */
+export const guestsFeature: FeatureFactory = ({ deps, services }) => {
+  const { config, store, clock, logger } = deps;
+  const guests = new GuestService({
+    config,
+    store,
+    clock,
+    logger,
+    homes: services.homes,
+    grants: services.grants,
+    audit: services.audit,
+    budget: pairingBudgetOf(services),
+    codeKey: createHmac('sha256', deps.jwtSecret).update('home-relay guest invites v1').digest(),
+  });
+  return {
+    name: 'guests',
+    routes: (json) => guestRoutes({ guests, grants: services.grants, rateLimiter: services.rateLimiter, config }, json),
+    kiosk: (socket, serial) => {
+      onAck(socket, logger, 'guest:create', inviteBody, (body) => {
+        const { headers } = socket.handshake;
+        const base = baseUrlFor(
+          { host: headers.host, protocol: socket.handshake.secure ? 'https' : 'http', localPort: socket.request.socket.localPort },
+          config,
+        );
+        return guests.invite(serial, body, kioskOrigin, base);
+      });
+    },
+  };
+};
