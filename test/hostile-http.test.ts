@@ -7,7 +7,7 @@ import { closeSockets, connectDashboard, connectKiosk, connectSocket, emitAck, H
 /** Parser edges an attacker (or a buggy client) reaches first: paths, nesting, headers, /metrics. */
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
-const nestedObject = (depth: number): unknown => JSON.parse('{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
+const nestedObject = (depth: number): unknown => JSON.parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
 
 async function raw(url: string, init: RequestInit = {}) {
   const res = await fetch(url, init);

@@ -91,7 +91,7 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('documents the validating schemas themselves: the claim body is the one the route rejects with', async () => {
-    const claim = (doc.paths['/api/v1/pairing/claim']?.post as any).requestBody.content['application/json'].schema;
+    const claim = (doc.paths['/api/v1/pairing/claim']?.post as any)?.requestBody.content['application/json'].schema;
     expect(claim).toMatchObject({ type: 'object', additionalProperties: false, properties: { code: { pattern: '^\\d{6}$' } } });
     expect((await call('post', '/api/v1/pairing/claim', { body: { code: '12345', extra: 1 } })).status).toBe(400);
   });

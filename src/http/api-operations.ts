@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { commandBody, idempotencyKeySchema } from '../devices/schemas.ts';
 import { type ErrorCode, errorCodes } from '../errors.ts';
-import * as body from './api-responses.ts';
+import * as body from '../contract/responses.ts';
 import { auditQuery } from '../audit/schemas.ts';
 import { claimBody as guestClaimBody, inviteBody } from '../guests/terms.ts';
 import { refreshBody } from './grant-routes.ts';
@@ -35,7 +35,10 @@ const json = (description: string, schema: z.ZodType): ApiResponse => ({ descrip
 /** Error responses grouped by status, each naming its codes; every body is `{ error: { code, message } }`. */
 function errors(...codes: ErrorCode[]): Record<number, ApiResponse> {
   const byStatus: Record<number, ErrorCode[]> = {};
-  for (const code of codes) (byStatus[errorCodes[code].status] ??= []).push(code);
+  for (const code of codes) {
+    const status = errorCodes[code].status;
+    byStatus[status] = [...(byStatus[status] ?? []), code];
+  }
   return Object.fromEntries(Object.entries(byStatus).map(([status, list]) => [status, json(list.map((c) => `\`${c}\``).join(', '), body.errorBody)]));
 }
 

@@ -1,11 +1,12 @@
-import express, { Router } from 'express';
+import type express from 'express';
+import { Router } from 'express';
 import { grantCommander } from '../devices/actor.ts';
 import type { DeviceService } from '../devices/service.ts';
 import { commandBody, idempotencyKeySchema } from '../devices/schemas.ts';
 import type { GrantService } from '../grants/service.ts';
 import { principalOf, requireAuth } from './auth.ts';
 import { requireFullGrant } from './full-grant.ts';
-import { parsePayload } from './validate.ts';
+import { parsePayload } from '../validation.ts';
 
 /** Devices of the caller's home: the home comes from the token, never from the request. */
 export function deviceRoutes(devices: DeviceService, grants: GrantService, json: express.RequestHandler): Router {

@@ -34,7 +34,7 @@ function operationObject(op: ApiOperation): JsonSchema {
 /** The OpenAPI 3.1 document, built from the zod schemas the routes validate with. */
 export function openApiDocument(operations: readonly ApiOperation[], info: { version: string; serverUrl?: string | undefined }): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const op of operations) (paths[openApiPath(op.path)] ??= {})[op.method] = operationObject(op);
+  for (const op of operations) paths[openApiPath(op.path)] = { ...paths[openApiPath(op.path)], [op.method]: operationObject(op) };
   return {
     openapi: '3.1.0',
     info: {

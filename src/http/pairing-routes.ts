@@ -1,10 +1,11 @@
-import express, { Router } from 'express';
+import type express from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import type { Services } from '../services.ts';
+import type { Services } from '../deps.ts';
 import { originOf } from './origin.ts';
 import { limitPerIp } from './rate-limit.ts';
-import { clientNameSchema, parsePayload, serialSchema } from './validate.ts';
+import { clientNameSchema, parsePayload, serialSchema } from '../validation.ts';
 
 export const codeRequestBody = z.strictObject({ serial: serialSchema.optional(), clientName: clientNameSchema.optional() });
 const sixDigits = z.string().regex(/^\d{6}$/, 'exactly six digits');

@@ -13,7 +13,7 @@ import { originOf } from './origin.ts';
 import { publicBaseUrl } from './public-url.ts';
 import { limitPerIp } from './rate-limit.ts';
 import { lastEventIdOf, openEventStream } from './sse.ts';
-import { clientNameSchema, parsePayload } from './validate.ts';
+import { clientNameSchema, parsePayload } from '../validation.ts';
 
 export interface QrRouteDeps {
   qr: QrService;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { auditQuery } from '../audit/schemas.ts';
 import { commandPayload, deviceDescriptorSchema, deviceReply, stateMessage } from '../devices/schemas.ts';
-import { deviceBody, tokenBody } from '../http/api-responses.ts';
+import { deviceBody, tokenBody } from '../contract/responses.ts';
 import { type JsonSchema, jsonSchemaOf } from '../json-schema.ts';
 import { namespaces } from './rooms.ts';
 

@@ -6,8 +6,8 @@ import { guestRoutes } from '../http/guest-routes.ts';
 import { baseUrlFor } from '../http/public-url.ts';
 import { onAck } from '../realtime/ack.ts';
 import type { Services } from '../services.ts';
-import { type ClaimBudget, GuestService } from './service.ts';
-import { inviteBody } from './terms.ts';
+import { type ClaimBudget, GuestService } from '../guests/service.ts';
+import { inviteBody } from '../guests/terms.ts';
 
 /**
  * The home's pairing failure budget, as guest claims spend it. Pairing's own budget service is
