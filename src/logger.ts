@@ -5,6 +5,10 @@ import { pino, type Logger } from 'pino';
  * and request logging (src/http/request-log.ts) never serialises headers or bodies.
  */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  // stdout written asynchronously: a synchronous write blocks the event loop whenever the reader
+  // (a terminal, a pipe to journald or docker) is slow, and every request would wait for it. pino
+  // flushes what is pending when the process exits.
+  const out = destination ?? pino.destination({ dest: 1, sync: false });
   return pino(
     {
       level,
@@ -14,7 +18,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         censor: '[redacted]',
       },
     },
-    destination as pino.DestinationStream | undefined,
+    out as pino.DestinationStream,
   );
 }
 

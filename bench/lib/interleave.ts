@@ -1,9 +1,11 @@
-import { startServer, type RunningServer, type ServerKind } from './servers.ts';
+import { type RelayMode, startServer, type RunningServer, type ServerKind } from './servers.ts';
 
 export interface Contender {
   label: string;
   kind: ServerKind;
   store?: 'memory' | 'sqlite';
+  /** The relay as `npm start` runs it with nothing set (see startServer). */
+  mode?: RelayMode;
 }
 
 /**
@@ -18,7 +20,7 @@ export async function interleave<R>(
 ): Promise<Map<string, R[]>> {
   const servers: RunningServer[] = [];
   try {
-    for (const c of contenders) servers.push(await startServer(c.kind, c.store ? { store: c.store } : {}));
+    for (const c of contenders) servers.push(await startServer(c.kind, { ...(c.store ? { store: c.store } : {}), ...(c.mode ? { mode: c.mode } : {}) }));
     const results = new Map<string, R[]>(contenders.map((c) => [c.label, []]));
     for (let round = 0; round < rounds; round++) {
       const order = contenders.map((c, i) => ({ c, server: servers[i] as RunningServer }));

@@ -9,6 +9,12 @@ import { readRssBytes } from './rss.ts';
 import { sleep } from './stats.ts';
 
 export type ServerKind = 'relay' | 'baseline';
+/**
+ * `production`: NODE_ENV=production, LOG_LEVEL=warn, no demo devices (how the bench runs the relay).
+ * `default`: what a bare `npm start` does: no NODE_ENV, LOG_LEVEL's default (info, a line per
+ * pairing step), demo devices on. Rate limits stay off in both, or the bench would measure 429s.
+ */
+export type RelayMode = 'production' | 'default';
 
 /** What a load generator needs to reach a server under test. */
 export interface Target {
@@ -56,7 +62,10 @@ export function profileRelayInto(dir: string | null): void {
  * Starts a server as its own process, the relay through its real entry point. Both get the same
  * preload (event-loop delay, GC on request) and NODE_ENV=production.
  */
-export async function startServer(kind: ServerKind, options: { store?: 'memory' | 'sqlite' | 'redis'; redisUrl?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  kind: ServerKind,
+  options: { store?: 'memory' | 'sqlite' | 'redis'; redisUrl?: string; mode?: RelayMode } = {},
+): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
   const env: NodeJS.ProcessEnv = {
@@ -77,7 +86,12 @@ export async function startServer(kind: ServerKind, options: { store?: 'memory' 
     DATA_DIR: dataDir,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
   };
-  const label = kind === 'relay' ? `relay (${env.STORE})` : 'baseline';
+  if (options.mode === 'default') {
+    delete env.NODE_ENV;
+    delete env.LOG_LEVEL;
+    delete env.DEMO_DEVICES;
+  }
+  const label = kind === 'relay' ? `relay (${env.STORE}${options.mode === 'default' ? ', default mode' : ''})` : 'baseline';
   const profile = kind === 'relay' && relayCpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${relayCpuProfileDir}`] : [];
   const child = forkTs(label, entries[kind], { execArgv: ['--import', preload, '--expose-gc', ...profile], env });
   const url = `http://127.0.0.1:${port}`;

@@ -30,7 +30,7 @@ export const commands: Scenario = {
     return {
       status: 'ok',
       rows: [
-        row('p50', 'ms', relay.p50, base.p50, { op: '<=', ratio: 1.2 }),
+        row('p50', 'ms', relay.p50, base.p50, { op: '<=', ratio: 0.7 }),
         row('p99', 'ms', relay.p99, base.p99),
         row('commands/s', '/s', relay.throughput, base.throughput),
         row('server CPU per command', 'µs', cpuUsPerOp(relayRounds), cpuUsPerOp(baseRounds)),

@@ -24,7 +24,7 @@ export const fanout: Scenario = {
     return {
       status: 'ok',
       rows: [
-        row(`p50 to last of ${params.dashboards}`, 'ms', relay.p50, baseline.p50, { op: '<=', ratio: 1.2 }),
+        row(`p50 to last of ${params.dashboards}`, 'ms', relay.p50, baseline.p50, { op: '<=', ratio: 0.9 }),
         row(`p99 to last of ${params.dashboards}`, 'ms', relay.p99, baseline.p99),
       ],
       notes: [

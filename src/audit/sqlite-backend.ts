@@ -6,7 +6,7 @@ import type { AuditBackend, AuditEntry, ChainBuilder, ChainHead } from './types.
  * One table, keyed (and so indexed) by home and seq. The entry is kept as the JSON that was
  * hashed, with `at` beside it for pruning. Where pruning cut the chain, the last pruned entry's
  * seq and hash stay in `audit_anchor`, so verification can tell pruning from a deleted row.
- * (Tables: src/store/sqlite-migrations.ts, version 3.)
+ * (Tables: src/store/sqlite-migrations.ts, version 4.)
  */
 export class SqliteAuditBackend implements AuditBackend {
   private readonly q;

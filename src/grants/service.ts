@@ -44,12 +44,21 @@ export class GrantService {
     private readonly deps: { store: Store; clock: Clock; logger: Logger; events: HomeEvents; tokens: TokenService; audit: AuditService },
   ) {}
 
-  /** `guest` makes it a scoped grant (a claimed invite). */
-  async create(serial: string, clientName: string, method: GrantMethod, ip: string, guest?: GuestTerms): Promise<TokenResponse> {
+  /**
+   * `guest` makes it a scoped grant (a claimed invite); `knownHome` is the home as the caller read it
+   * for this request (saves reading it again).
+   */
+  async create(
+    serial: string,
+    clientName: string,
+    method: GrantMethod,
+    ip: string,
+    { guest, knownHome }: { guest?: GuestTerms; knownHome?: HomeRecord } = {},
+  ): Promise<TokenResponse> {
     const { store, clock, events, tokens, logger } = this.deps;
     // The grant belongs to this generation of the home: if the home is removed (and its serial
     // added again) while the pairing is in flight, the grant and its tokens stay with the old one.
-    const home = await store.getHome(serial);
+    const home = knownHome?.serial === serial ? knownHome : await store.getHome(serial);
     if (!home) throw new AppError('home_not_found');
     const now = isoAt(clock.now());
     const grant: GrantRecord = {

@@ -107,7 +107,7 @@ export class GuestService {
     }
     if (outcome.kind === 'expired') throw new AppError('code_expired', 'This invite was already used or has expired.');
     const { invite } = outcome;
-    const tokens = await grants.create(serial, input.clientName ?? invite.clientName, 'code', input.ip, invite.terms);
+    const tokens = await grants.create(serial, input.clientName ?? invite.clientName, 'code', input.ip, { guest: invite.terms });
     await budget.recordSuccess(serial);
     logger.info({ serial, inviteId: invite.inviteId, grantId: tokens.grantId }, 'guest invite claimed');
     return tokens;

@@ -25,7 +25,8 @@ export class HomeService {
       if (!home) throw new AppError('home_not_found', `No home with serial "${serial}".`);
       return home;
     }
-    const homes = await this.deps.store.listHomes();
+    // Two are enough to tell "the only home" from "several": never read every home per request.
+    const homes = await this.deps.store.listHomes(2);
     if (homes.length === 1 && homes[0]) return homes[0];
     if (homes.length === 0) throw new AppError('home_not_found', 'This relay has no home yet.');
     throw new AppError('invalid_request', 'This relay serves several homes: give "serial".');

@@ -9,6 +9,8 @@ import { clientNameSchema, parsePayload, serialSchema } from '../validation.ts';
 
 export const codeRequestBody = z.strictObject({ serial: serialSchema.optional(), clientName: clientNameSchema.optional() });
 const sixDigits = z.string().regex(/^\d{6}$/, 'exactly six digits');
+// Built once: zod compiles a schema on first use, so a schema made per request is compiled per request.
+const codeOnly = z.strictObject({ code: sixDigits });
 export const claimBody = z.strictObject({
   code: sixDigits.optional(),
   serial: serialSchema.optional(),
@@ -18,7 +20,7 @@ export const claimBody = z.strictObject({
 /** Reads the code from the body, or from the seed's `code` header. */
 function claimInput(body: unknown, codeHeader: string | undefined) {
   const parsed = parsePayload(claimBody, body);
-  const code = parsePayload(z.strictObject({ code: sixDigits }), { code: parsed.code ?? codeHeader });
+  const code = parsePayload(codeOnly, { code: parsed.code ?? codeHeader });
   return { ...parsed, code: code.code };
 }
 

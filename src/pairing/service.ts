@@ -128,7 +128,7 @@ export class PairingService {
         this.count('claimed');
         this.clearExpiryNotice(serial);
         const clientName = input.clientName ?? 'Unnamed client';
-        const tokens = await this.deps.grants.create(serial, clientName, 'code', input.ip);
+        const tokens = await this.deps.grants.create(serial, clientName, 'code', input.ip, { knownHome: home });
         await this.deps.budget.recordSuccess(serial);
         events.toKiosks(serial, 'pairing:claimed', { grantId: tokens.grantId, clientName });
         logger.info({ serial, ip: input.ip, grantId: tokens.grantId }, 'pairing code claimed');

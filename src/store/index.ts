@@ -18,7 +18,7 @@ export async function openStore(
       return new MemoryStore(clock);
     case 'sqlite':
       mkdirSync(config.dataDir, { recursive: true });
-      return new SqliteStore(join(config.dataDir, 'relay.sqlite'), clock);
+      return new SqliteStore(join(config.dataDir, 'relay.sqlite'), clock, { ...(logger ? { onProblem: (message: string) => logger.warn(message) } : {}) });
     case 'redis': {
       // config guarantees REDIS_URL with STORE=redis; the check keeps the types honest.
       if (!config.redisUrl) throw new Error('STORE=redis needs REDIS_URL');

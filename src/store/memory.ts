@@ -45,7 +45,8 @@ export class MemoryStore extends LocalPubSub implements Store {
     const home = this.homes.get(serial);
     return home ? { ...home } : null;
   }
-  async listHomes() {
+  async listHomes(limit?: number) {
+    if (limit !== undefined) return [...this.homes.values()].slice(0, limit).map((h) => ({ ...h }));
     return [...this.homes.values()].map((h) => ({ ...h })).sort((a, b) => a.serial.localeCompare(b.serial));
   }
   async upsertHome(home: NewHome) {

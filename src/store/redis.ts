@@ -77,9 +77,10 @@ export class RedisStore implements Store {
   getHome(serial: string) {
     return this.guard(async () => toHome(await this.client.hGetAll(this.key('home', serial))));
   }
-  listHomes() {
+  listHomes(limit?: number) {
     return this.guard(async () => {
-      const serials = (await this.client.sMembers(this.key('homes'))).sort();
+      // SRANDMEMBER with a count returns that many distinct members without reading the whole set.
+      const serials = limit === undefined ? (await this.client.sMembers(this.key('homes'))).sort() : await this.client.sRandMemberCount(this.key('homes'), limit);
       const homes = await Promise.all(serials.map(async (s) => toHome(await this.client.hGetAll(this.key('home', s)))));
       return homes.filter((h): h is HomeRecord => h !== null);
     });

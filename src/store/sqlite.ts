@@ -6,6 +6,7 @@ import type { AuditBackend } from '../audit/types.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import { MemoryStore, withHomeDefaults } from './memory.ts';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { SqliteLifecycle } from './sqlite-lifecycle.ts';
 import { migrateSqlite } from './sqlite-migrations.ts';
 import type {
@@ -65,6 +66,13 @@ const toGrant = (r: GrantRow): GrantRecord => ({
   ...(r.guest ? { guest: JSON.parse(r.guest) as GuestTerms } : {}),
 });
 
+export interface SqliteOptions {
+  /** WAL checkpoints in a worker thread, off the event loop (default true; short-lived CLI runs need none). */
+  checkpointInWorker?: boolean;
+  /** Told when background checkpointing has trouble (the store falls back to SQLite's own). */
+  onProblem?: (message: string) => void;
+}
+
 /**
  * The durable single-node default. better-sqlite3 is synchronous, so each method (and each
  * `update` inside its transaction) runs without interleaving: atomic for one process.
@@ -78,10 +86,12 @@ export class SqliteStore extends LocalPubSub implements Store {
   private readonly q;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly lifecycle: SqliteLifecycle;
+  private readonly checkpointer: SqliteCheckpointer | undefined;
 
   constructor(
     file: string,
     private readonly clock: Clock,
+    options: SqliteOptions = {},
   ) {
     super();
     this.ephemeral = new MemoryStore(clock);
@@ -97,10 +107,12 @@ export class SqliteStore extends LocalPubSub implements Store {
     }
     this.lifecycle = new SqliteLifecycle(this.db);
     this.audit = new SqliteAuditBackend(this.db);
+    if (options.checkpointInWorker !== false) this.checkpointer = new SqliteCheckpointer(this.db, file, options.onProblem);
     const db = this.db;
     this.q = {
       getHome: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes WHERE serial = ?'),
       listHomes: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes ORDER BY serial'),
+      someHomes: db.prepare('SELECT serial, hub_key_hash, created_at, generation, device_auth FROM homes LIMIT ?'),
       upsertHome: db.prepare(
         `INSERT INTO homes (serial, hub_key_hash, created_at, generation, device_auth) VALUES (@serial, @hubKeyHash, @createdAt, @generation, @deviceAuth)
          ON CONFLICT(serial) DO UPDATE SET hub_key_hash = excluded.hub_key_hash`,
@@ -136,8 +148,9 @@ export class SqliteStore extends LocalPubSub implements Store {
     const row = this.q.getHome.get(serial) as HomeRow | undefined;
     return row ? toHome(row) : null;
   }
-  async listHomes() {
-    return (this.q.listHomes.all() as HomeRow[]).map(toHome);
+  async listHomes(limit?: number) {
+    const rows = limit === undefined ? this.q.listHomes.all() : this.q.someHomes.all(limit);
+    return (rows as HomeRow[]).map(toHome);
   }
   async upsertHome(home: NewHome) {
     this.q.upsertHome.run(withHomeDefaults(home));
@@ -267,6 +280,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   async close() {
     clearInterval(this.sweepTimer);
     this.lifecycle.stop();
+    await this.checkpointer?.stop();
     if (!this.db.open) return;
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();

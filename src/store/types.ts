@@ -117,7 +117,11 @@ export interface Store extends KeyValueStore, PubSub {
   readonly audit: AuditBackend;
 
   getHome(serial: string): Promise<HomeRecord | null>;
-  listHomes(): Promise<HomeRecord[]>;
+  /**
+   * Every home in serial order; with `limit`, at most that many (which ones is unspecified), for
+   * callers that only need to know whether there is exactly one without reading them all.
+   */
+  listHomes(limit?: number): Promise<HomeRecord[]>;
   /** Creates the home or replaces its hub key hash. */
   upsertHome(home: NewHome): Promise<void>;
   removeHome(serial: string): Promise<boolean>;

@@ -42,6 +42,12 @@ export function storeContract(factory: StoreFactory): void {
       await store.upsertHome({ serial: 'h', hubKeyHash: 'cc', createdAt: '2030-01-01T00:00:00.000Z' });
       expect(await store.getHome('h')).toEqual({ serial: 'h', hubKeyHash: 'cc', createdAt: '2026-01-01T00:00:00.000Z', generation: '', deviceAuth: 'hub-key' });
       expect((await store.listHomes()).map((h) => h.serial)).toEqual(['b', 'h']);
+      await store.upsertHome({ serial: 'c', hubKeyHash: 'dd', createdAt: '2026-01-03T00:00:00.000Z' });
+      const two = await store.listHomes(2);
+      expect(two).toHaveLength(2);
+      expect(new Set(two.map((h) => h.serial)).size).toBe(2);
+      expect(await store.listHomes(5)).toHaveLength(3);
+      expect(await store.removeHome('c')).toBe(true);
       expect(await store.removeHome('h')).toBe(true);
       expect(await store.removeHome('h')).toBe(false);
       expect(await store.getHome('h')).toBeNull();
