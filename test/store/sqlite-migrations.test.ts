@@ -87,6 +87,19 @@ describe('SQLite schema migrations (PRAGMA user_version)', () => {
     await store.close();
   });
 
+  it('upgrades a version-2 database that already gained the guest column and audit tables on open (before they were migrations)', async () => {
+    const early = `${lastUnversionedSchema}
+ALTER TABLE grants ADD COLUMN guest TEXT;
+CREATE TABLE audit_log (serial TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (serial, seq)) WITHOUT ROWID;
+CREATE TABLE audit_anchor (serial TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL);
+UPDATE grants SET guest = '{"scope":{"devices":"*","actions":"read"}}';`;
+    const file = databaseMadeWith(early, 2);
+    const store = new SqliteStore(file, clock());
+    expect(versionOf(file)).toBe(schemaVersion);
+    expect((await store.getGrant('g1'))?.guest).toEqual({ scope: { devices: '*', actions: 'read' } });
+    await store.close();
+  });
+
   it('runs nothing on a current database, and each step exactly once', () => {
     const file = databaseMadeWith(firstReleaseSchema);
     const db = new Database(file);
