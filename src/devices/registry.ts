@@ -88,7 +88,7 @@ export class DeviceRegistry {
   markOffline(serial: string, id: string, connectionId: string): Promise<DeviceRecord | null> {
     const now = this.deps.clock.now();
     return this.deps.store.update<DeviceRecord, DeviceRecord | null>(recordKey(serial, id), (current) => {
-      if (!current || !current.online || current.connectionId !== connectionId) return { result: null };
+      if (!current?.online || current.connectionId !== connectionId) return { result: null };
       const next: DeviceRecord = { ...current, online: false, connectionId: null, updatedAt: isoAt(now) };
       return { next, expiresAt: now + KEPT_MS, result: next };
     });
