@@ -1,7 +1,7 @@
 import { startupBanner } from './banner.ts';
 import { ensureDefaultHome, resolveJwtSecret } from './bootstrap.ts';
 import { systemClock } from './clock.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
 import { type DataDirLock, DataDirInUseError, lockDataDir } from './data-dir-lock.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
@@ -15,7 +15,7 @@ const SHUTDOWN_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
   loadEnvFile();
-  let config;
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (err) {

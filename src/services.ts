@@ -1,44 +1,18 @@
 import { createHmac } from 'node:crypto';
 import { auditPairingNotices } from './audit/pairing-events.ts';
 import { AuditService } from './audit/service.ts';
-import type { Clock } from './clock.ts';
-import type { Config } from './config.ts';
 import { DeviceKeyService } from './credentials/device-keys.ts';
 import { HandshakeGuard } from './credentials/handshake-guard.ts';
 import { GrantService } from './grants/service.ts';
 import { HomeService } from './homes/service.ts';
-import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
 import { PairingBudget } from './pairing/budget.ts';
 import { PairingService } from './pairing/service.ts';
 import type { HomeEvents } from './ports.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import type { Store } from './store/types.ts';
+import type { Deps, Services } from './deps.ts';
 import { TokenService } from './tokens/service.ts';
 
-/** What every relay instance is built from; tests build these by hand. */
-export interface Deps {
-  config: Config;
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  /** Resolved secret (env or DATA_DIR); never logged. */
-  jwtSecret: string;
-}
-
-export interface Services {
-  audit: AuditService;
-  homes: HomeService;
-  tokens: TokenService;
-  grants: GrantService;
-  pairing: PairingService;
-  /** Wrong-guess budget and locks per home; other code-claiming flows (guest invites) spend it too. */
-  pairingBudget: PairingBudget;
-  rateLimiter: RateLimiter;
-  deviceKeys: DeviceKeyService;
-  handshakes: HandshakeGuard;
-}
+export type { Deps, Services } from './deps.ts';
 
 /** Wires the domain services; `events` is the realtime layer seen through its port. */
 export function buildServices(deps: Deps, events: HomeEvents): Services {
@@ -56,7 +30,7 @@ export function buildServices(deps: Deps, events: HomeEvents): Services {
   const codeKey = createHmac('sha256', deps.jwtSecret).update('home-relay pairing codes v1').digest();
   // Minute windows are worthless after a restart: count them in the ephemeral space (no disk write per request).
   const rateLimiter = new RateLimiter({ store: store.ephemeral, clock, enabled: config.rateLimits.enabled });
-  // Burns, locks and unlocks told to kiosks are audit entries too (src/audit/pairing-events.ts).
+  // Burns, locks and unlocks told to kiosks are audit entries too, from the service and its budget alike.
   const pairingEvents = auditPairingNotices(events, audit);
   // Per-home rules stay with RATE_LIMITS=off; their failure counts and locks are durable (PairingBudget).
   const pairingBudget = new PairingBudget({

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import express, { Router } from 'express';
+import type express from 'express';
+import { Router } from 'express';
 import { grantActor } from '../audit/types.ts';
 import type { Config } from '../config.ts';
 import { assertFullGrant } from '../grants/full.ts';
@@ -11,7 +12,7 @@ import { principalOf, requireAuth } from './auth.ts';
 import { originOf } from './origin.ts';
 import { publicBaseUrl } from './public-url.ts';
 import { limitPerIp } from './rate-limit.ts';
-import { parsePayload } from './validate.ts';
+import { parsePayload } from '../validation.ts';
 
 const publicDir = fileURLToPath(new URL('../../public/', import.meta.url));
 

@@ -221,7 +221,7 @@ export class QrService {
   async rotate(id: string, expected: string): Promise<boolean> {
     const { clock, config } = this.deps;
     const session = await this.read(id);
-    if (!session || session.status !== 'pending' || session.scanId !== expected) return false;
+    if (session?.status !== 'pending' || session.scanId !== expected) return false;
     if (clock.now() < session.scanIssuedAt + config.qrScanRotationMs) return false;
     const scanId = randomId(ID_BYTES);
     if (!(await this.kv.setIfAbsent(scanKeyOf(scanId), { sessionId: id }, session.expiresAt))) return false;

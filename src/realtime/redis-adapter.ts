@@ -1,11 +1,11 @@
 import { createAdapter } from '@socket.io/redis-adapter';
-import type { ServerOptions } from '../server.ts';
+import type { Server as SocketServer } from 'socket.io';
 import type { Logger } from '../logger.ts';
 import { closeRedis, connectRedis, type RedisClient } from '../store/redis-connection.ts';
 
 export interface RedisAdapterHandle {
   /** Pass to `createServer(deps, { adapter })`. */
-  adapter: NonNullable<ServerOptions['adapter']>;
+  adapter: NonNullable<Parameters<SocketServer['adapter']>[0]>;
   /** Closes both Redis connections; call after the Socket.IO server is closed. */
   close(): Promise<void>;
 }

@@ -4,8 +4,8 @@ import type { FeatureFactory } from '../feature.ts';
 import { guestRoutes } from '../http/guest-routes.ts';
 import { baseUrlFor } from '../http/public-url.ts';
 import { onAck } from '../realtime/ack.ts';
-import { GuestService } from './service.ts';
-import { inviteBody } from './terms.ts';
+import { GuestService } from '../guests/service.ts';
+import { inviteBody } from '../guests/terms.ts';
 
 /** Guest invites: `POST /api/v1/guests`, `POST /api/v1/guests/claim` and the kiosk's `guest:create`. */
 export const guestsFeature: FeatureFactory = ({ deps, services }) => {
