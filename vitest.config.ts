@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Builds dist/ when a source is newer: child-process tests run the compiled relay and CLI.
+    globalSetup: ['test/global-setup.ts'],
     reporters: ['default'],
   },
 });

@@ -3,6 +3,9 @@ import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
 import { AppError } from './errors.ts';
+import { refuseCrossSite } from './http/cross-site.ts';
+import { docsRoutes } from './http/docs-routes.ts';
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from './json-depth.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { grantRoutes } from './http/grant-routes.ts';
 import { logRequests, timeRequests } from './http/observe.ts';
@@ -15,7 +18,7 @@ import type { Deps, Services } from './services.ts';
  * refused with a message that says what to send, rather than read as an empty object.
  */
 function jsonBody(): express.RequestHandler {
-  const parse = express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] });
+  const parse = express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'], verify: refuseDeepJson });
   return (req, res, next) => {
     parse(req, res, (err?: unknown) => {
       if (err) return next(err);
@@ -28,6 +31,25 @@ function jsonBody(): express.RequestHandler {
   };
 }
 
+/** Runs on the raw bytes before JSON.parse (body-parser's `verify`), so deep nesting is never parsed. */
+function refuseDeepJson(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
+  const text = /^utf-?8$/i.test(encoding) ? body : new TextDecoder(encoding).decode(body);
+  if (jsonTextTooDeep(text)) throw new AppError('invalid_request', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+}
+
+/**
+ * A path that does not percent-decode is refused before any route sees it: Express would
+ * otherwise throw a URIError while matching parameters (a 500) or serve a 404 for it.
+ */
+const undecodablePath: express.RequestHandler = (req, _res, next) => {
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    return next(new AppError('invalid_request', 'The request path is not valid percent-encoding.'));
+  }
+  next();
+};
+
 const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
 
 /** Routers added by features (devices, QR) beside the core ones. */
@@ -37,11 +59,12 @@ export type RouteModule = (json: express.RequestHandler) => express.Router;
 export function createApp(deps: Deps, services: Services, extraRoutes: RouteModule[] = []): express.Express {
   const { config, logger, metrics, store } = deps;
   const app = express();
-  app.set('trust proxy', config.trustProxy);
+  app.set('trust proxy', typeof config.trustProxy === 'number' ? config.trustProxy : [...config.trustProxy]);
   app.disable('x-powered-by');
 
   app.use(timeRequests(metrics));
   app.use(logRequests(logger));
+  app.use(undecodablePath);
   app.use(
     helmet({
       // Kiosks and LAN dashboards are often plain http: upgrading subresources or pinning HSTS would break them.
@@ -51,10 +74,14 @@ export function createApp(deps: Deps, services: Services, extraRoutes: RouteModu
   );
   if (config.corsOrigins.length > 0) app.use(cors({ origin: [...config.corsOrigins], exposedHeaders: ['Retry-After', 'WWW-Authenticate'] }));
 
+  // After cors (which answers preflights), before every route: cross-site requests that change state stop here.
+  app.use(refuseCrossSite(config));
+
   // Body parsing only where bodies exist: each router mounts this on its POST routes.
   const json = jsonBody();
 
-  app.use(opsRoutes(store, metrics));
+  app.use(opsRoutes(store, metrics, config.metricsToken));
+  app.use(docsRoutes(config));
   app.use(pairingRoutes(services, config, json));
   app.use(grantRoutes(services, config, json));
   for (const routes of extraRoutes) app.use(routes(json));

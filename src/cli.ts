@@ -1,4 +1,7 @@
+import { bridgesCommand, bridgesUsage } from './cli/bridges.ts';
+import { backupCommand, backupUsage } from './cli/backup.ts';
 import { type CliIo, devicesCommand, homesCommand, homesUsage } from './cli/homes.ts';
+import { auditCommand, auditUsage } from './cli/audit.ts';
 import { ConfigError } from './config.ts';
 import { AppError } from './errors.ts';
 
@@ -6,10 +9,14 @@ const usage = `Usage: relay <command>
 
   start                        start the relay (same as npm start)
 ${homesUsage}
+${bridgesUsage}
+${auditUsage}
+${backupUsage}
   simulate [--url U] [--serial S] [--hub-key K]
                                connect simulated devices to a relay
 
-Homes and devices commands act on the store the environment configures (STORE, DATA_DIR, REDIS_URL).`;
+Homes, devices, bridges, audit and backup act on the store the environment configures (STORE, DATA_DIR,
+REDIS_URL; .env beside package.json; a relative DATA_DIR is taken from the package root, wherever relay runs).`;
 
 export type { CliIo };
 
@@ -31,6 +38,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     }
     if (command === 'homes') return await homesCommand(argv.slice(1), env, io);
     if (command === 'devices') return await devicesCommand(argv.slice(1), env, io);
+    if (command === 'bridges') return await bridgesCommand(argv.slice(1), env, io);
+    if (command === 'audit') return await auditCommand(argv.slice(1), env, io);
+    if (command === 'backup') return await backupCommand(argv.slice(1), env, io);
     io.err(`Unknown command "${command}".\n\n${usage}`);
     return 64;
   } catch (err) {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { parseTrustProxy } from './net/trust-proxy.ts';
+import { resolveDataDir } from './paths.ts';
 
 /** A duration variable: "30h", "180s", "5000ms", or a bare number meaning `bareUnit`. Kept as milliseconds. */
 const duration = (fallback: string, bareUnit: 'ms' | 's') =>
@@ -68,6 +70,21 @@ const schema = z
     PAIRING_MAX_ATTEMPTS: positiveInt(5),
     PAIRING_LOCK_AFTER: positiveInt(3),
     PAIRING_LOCK_DURATION: duration('1h', 's'),
+    PAIRING_LOCK_AFTER_FAILURES: positiveInt(15),
+    PAIRING_LOCK_MAX: duration('7d', 's'),
+    // How long a wrong claim is remembered toward the home's budget when no pairing succeeds (docs/security.md).
+    PAIRING_FAILURE_MEMORY: duration('365d', 's'),
+    PAIRING_CODE_REQUESTS: z
+      .string()
+      .default('10/10m')
+      .transform((raw, ctx) => {
+        const limit = parseLimit(raw);
+        if (!limit) {
+          ctx.addIssue({ code: 'custom', message: `expected a count, optionally per a duration, such as 10 or 10/10m, got "${raw}"` });
+          return z.NEVER;
+        }
+        return limit;
+      }),
     RATE_LIMITS: z.enum(['on', 'off']).default('on'),
     RATE_LIMIT_CODE_PER_MINUTE: positiveInt(10),
     RATE_LIMIT_CLAIM_PER_MINUTE: positiveInt(20),
@@ -78,14 +95,53 @@ const schema = z
     QR_SESSION_TTL: duration('185', 's'),
     QR_PING_INTERVAL: duration('10', 's'),
     CORS_ORIGINS: z.string().default(''),
-    TRUST_PROXY: z.string().default('false'),
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .transform((raw, ctx) => {
+        const parsed = parseTrustProxy(raw);
+        if (typeof parsed === 'string') {
+          ctx.addIssue({ code: 'custom', message: parsed });
+          return z.NEVER;
+        }
+        return parsed.value;
+      }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DEMO_DEVICES: flag(true),
     // Hosts whose Host header may become the origin of QR links when PUBLIC_URL is unset.
     ALLOWED_HOSTS: z.string().default(''),
     QR_SCAN_ROTATION: duration('30', 's'),
+    // Hostile and runaway traffic (issue 12).
+    METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    // "20" or "20/s": state messages per device per second.
+    DEVICE_STATE_RATE: z
+      .string()
+      .default('20')
+      .transform((raw, ctx) => {
+        const perSecond = /^\d+(\.\d+)?(\/s)?$/.test(raw) ? Number.parseFloat(raw) : Number.NaN;
+        if (perSecond > 0) return perSecond;
+        ctx.addIssue({ code: 'custom', message: `expected messages per second such as 20 or 20/s, got "${raw}"` });
+        return z.NEVER;
+      }),
+    DEVICE_STATE_BURST: z.coerce.number().int().positive().optional(),
+    SOCKET_MAX_BUFFER: z.coerce.number().int().min(1024).default(1024 * 1024),
+    MAX_DEVICES_PER_HOME: positiveInt(256),
+    DEVICE_RETENTION: duration('30d', 's'),
+    DEVICE_PRUNE_INTERVAL: duration('1h', 's'),
+    // The default home's MQTT broker (docs/mqtt.md); other homes: `relay bridges add`.
+    MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
+    MQTT_DRIVERS: z.string().default('zigbee2mqtt,tasmota,shelly,homeassistant'),
+    MQTT_USERNAME: z.string().min(1).optional(),
+    MQTT_PASSWORD: z.string().min(1).optional(),
+    MQTT_Z2M_BASE: z.string().regex(/^[^#+\s]+$/, 'a topic without wildcards').default('zigbee2mqtt'),
+    AUDIT_RETENTION: duration('90d', 's'),
+    GUEST_INVITE_TTL: duration('24h', 's'),
   })
   .superRefine((env, ctx) => {
+    const unknownDrivers = splitList(env.MQTT_DRIVERS).filter((d) => !(mqttDriverNames as readonly string[]).includes(d));
+    if (unknownDrivers.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['MQTT_DRIVERS'], message: `unknown driver(s) ${unknownDrivers.join(', ')}; choose from ${mqttDriverNames.join(', ')}` });
+    }
     if (env.STORE === 'redis' && !env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when STORE=redis (or REDIS_CLUSTER_NODES)' });
     }
@@ -97,6 +153,9 @@ const schema = z
     }
     if (env.NODE_ENV === 'production' && (!env.JWT_SECRET || Buffer.byteLength(env.JWT_SECRET) < 32)) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required with NODE_ENV=production, at least 32 bytes' });
+    }
+    if (env.PAIRING_LOCK_MAX < env.PAIRING_LOCK_DURATION) {
+      ctx.addIssue({ code: 'custom', path: ['PAIRING_LOCK_MAX'], message: 'must be at least PAIRING_LOCK_DURATION (locks only grow)' });
     }
     // QR codes and approve links must point where people really reach the relay, never at a Host header.
     if (env.NODE_ENV === 'production' && !env.PUBLIC_URL) {
@@ -129,6 +188,13 @@ export interface Config {
   readonly pairingMaxAttempts: number;
   readonly pairingLockAfter: number;
   readonly pairingLockDurationMs: number;
+  /** Wrong claims (for any code) that lock the home; remembered for `pairingFailureMemoryMs`. */
+  readonly pairingLockAfterFailures: number;
+  /** Escalated locks (each twice the one before) never last longer than this. */
+  readonly pairingLockMaxMs: number;
+  readonly pairingFailureMemoryMs: number;
+  /** Code requests per home from all addresses together (a kiosk's own `pairing:open` is not counted). */
+  readonly pairingCodeRequests: RateLimit;
   readonly rateLimits: {
     readonly enabled: boolean;
     readonly codePerMinute: number;
@@ -142,14 +208,49 @@ export interface Config {
   readonly qrSessionTtlMs: number;
   readonly qrPingIntervalMs: number;
   readonly corsOrigins: readonly string[];
-  readonly trustProxy: boolean | number | string;
+  /** Hop count or address/subnet list for Express's `trust proxy`; never "trust everything". */
+  readonly trustProxy: number | readonly string[];
   readonly logLevel: string;
   readonly demoDevices: boolean;
   /** Lower-case `host` or `host:port` entries (ALLOWED_HOSTS); a bare host allows any port. */
   readonly allowedHosts: readonly string[];
   /** A pending QR session's scan id is replaced this often while its browser watches. */
   readonly qrScanRotationMs: number;
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken: string | undefined;
+  /** Token bucket of each device's `state` fan-out: refill per second and bucket size. */
+  readonly deviceStateRate: { readonly perSecond: number; readonly burst: number };
+  /** Bytes the relay may hold unsent for one socket before it disconnects it. */
+  readonly socketMaxBufferBytes: number;
+  readonly maxDevicesPerHome: number;
+  /** An offline device unseen this long is forgotten. */
+  readonly deviceRetentionMs: number;
+  /** How often forgotten devices are looked for. */
+  readonly devicePruneIntervalMs: number;
+  readonly mqtt: {
+    /** The default home's broker; unset: no bridge for it (CLI-added bridges still run). */
+    readonly url: string | undefined;
+    readonly drivers: readonly MqttDriverName[];
+    readonly username: string | undefined;
+    /** Never logged. */
+    readonly password: string | undefined;
+    readonly z2mBase: string;
+  };
+  /** Audit entries older than this are pruned (the chain stays verifiable from the oldest kept). */
+  readonly auditRetentionMs: number;
+  /** How long a guest invite code can be claimed. */
+  readonly guestInviteTtlMs: number;
 }
+
+/** The MQTT bridge's drivers (src/bridges/mqtt/drivers); config names them so it needs no bridge import. */
+export const mqttDriverNames = ['zigbee2mqtt', 'tasmota', 'shelly', 'homeassistant'] as const;
+export type MqttDriverName = (typeof mqttDriverNames)[number];
+
+const splitList = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -157,11 +258,19 @@ export class ConfigError extends Error {
   }
 }
 
-function parseTrustProxy(raw: string): boolean | number | string {
-  if (raw === 'true') return true;
-  if (raw === 'false' || raw === '') return false;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  return raw; // express accepts "loopback", CIDR lists, …
+export interface RateLimit {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** "10/10m" (a count per a duration), or a bare count meaning per 10 minutes. */
+function parseLimit(raw: string): RateLimit | null {
+  const match = /^\s*(\d+)\s*(?:\/\s*(\S+))?\s*$/.exec(raw);
+  if (!match) return null;
+  const limit = Number(match[1]);
+  const windowMs = match[2] === undefined ? 600_000 : parseDuration(match[2], 's');
+  if (!Number.isSafeInteger(limit) || limit < 1 || windowMs === null || windowMs <= 0) return null;
+  return { limit, windowMs };
 }
 
 /** Validates the environment; throws ConfigError listing every bad variable by name. */
@@ -178,7 +287,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
-    dataDir: e.DATA_DIR,
+    dataDir: resolveDataDir(e.DATA_DIR),
     store: e.STORE ?? (e.REDIS_URL || e.REDIS_CLUSTER_NODES ? 'redis' : 'sqlite'),
     redisUrl: e.REDIS_URL,
     redisWaitReplicas: e.REDIS_WAIT_REPLICAS,
@@ -195,6 +304,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pairingMaxAttempts: e.PAIRING_MAX_ATTEMPTS,
     pairingLockAfter: e.PAIRING_LOCK_AFTER,
     pairingLockDurationMs: e.PAIRING_LOCK_DURATION,
+    pairingLockAfterFailures: e.PAIRING_LOCK_AFTER_FAILURES,
+    pairingLockMaxMs: e.PAIRING_LOCK_MAX,
+    pairingFailureMemoryMs: e.PAIRING_FAILURE_MEMORY,
+    pairingCodeRequests: Object.freeze(e.PAIRING_CODE_REQUESTS),
     rateLimits: Object.freeze({
       enabled: e.RATE_LIMITS === 'on',
       codePerMinute: e.RATE_LIMIT_CODE_PER_MINUTE,
@@ -211,7 +324,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         .map((s) => s.trim())
         .filter(Boolean),
     ),
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     demoDevices: e.DEMO_DEVICES,
     allowedHosts: Object.freeze(
@@ -220,6 +333,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         .filter(Boolean),
     ),
     qrScanRotationMs: e.QR_SCAN_ROTATION,
+    metricsToken: e.METRICS_TOKEN,
+    deviceStateRate: Object.freeze({ perSecond: e.DEVICE_STATE_RATE, burst: e.DEVICE_STATE_BURST ?? Math.max(1, Math.ceil(e.DEVICE_STATE_RATE * 2)) }),
+    socketMaxBufferBytes: e.SOCKET_MAX_BUFFER,
+    maxDevicesPerHome: e.MAX_DEVICES_PER_HOME,
+    deviceRetentionMs: e.DEVICE_RETENTION,
+    devicePruneIntervalMs: e.DEVICE_PRUNE_INTERVAL,
+    mqtt: Object.freeze({
+      url: e.MQTT_URL,
+      drivers: Object.freeze(splitList(e.MQTT_DRIVERS) as MqttDriverName[]),
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      z2mBase: e.MQTT_Z2M_BASE,
+    }),
+    auditRetentionMs: e.AUDIT_RETENTION,
+    guestInviteTtlMs: e.GUEST_INVITE_TTL,
   });
 }
 

@@ -12,13 +12,18 @@ export const errorCodes = {
   code_expired: { status: 401, message: 'There is no active pairing code; request a new one.' },
   home_not_found: { status: 404, message: 'No such home.' },
   grant_not_found: { status: 404, message: 'No such grant.' },
+  invite_not_found: { status: 404, message: 'No such guest invite.' },
   device_not_found: { status: 404, message: 'No such device.' },
   session_not_found: { status: 404, message: 'No such QR session.' },
+  forbidden_origin: { status: 403, message: 'Cross-site requests that change state are refused; this origin is not in CORS_ORIGINS.' },
   not_found: { status: 404, message: 'Not found.' },
+  insufficient_scope: { status: 403, message: 'This grant\'s scope does not allow that.' },
   device_offline: { status: 409, message: 'The device is offline.' },
   session_completed: { status: 409, message: 'The QR session is already completed.' },
   device_enrolled: { status: 409, message: 'This device already has a key; remove the device or use "relay devices add" to replace it.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
+  request_timeout: { status: 408, message: 'The request took too long to arrive.' },
+  header_too_large: { status: 431, message: 'The request headers are too large.' },
   command_rejected: { status: 422, message: 'The device rejected the command.' },
   pairing_locked: { status: 423, message: 'Pairing is locked for this home after repeated failures.' },
   too_many_attempts: { status: 429, message: 'Too many wrong codes; this code is burned. Request a new one.' },
@@ -30,6 +35,7 @@ export const errorCodes = {
   // Socket handshake refusals (never HTTP responses).
   invalid_hub_key: { status: 401, message: 'The hub key is wrong.' },
   invalid_device_key: { status: 401, message: 'The device key is wrong, or this device must use its own key.' },
+  too_many_devices: { status: 409, message: 'This home has as many devices as MAX_DEVICES_PER_HOME allows; remove one first.' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

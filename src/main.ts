@@ -1,9 +1,11 @@
-import 'dotenv/config';
-import { bannerKey, ensureDefaultHome, kioskUrl, resolveJwtSecret } from './bootstrap.ts';
+import { startupBanner } from './banner.ts';
+import { ensureDefaultHome, resolveJwtSecret } from './bootstrap.ts';
 import { systemClock } from './clock.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type DataDirLock, DataDirInUseError, lockDataDir } from './data-dir-lock.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './metrics.ts';
+import { loadEnvFile } from './paths.ts';
 import type { RedisAdapterHandle } from './realtime/redis-adapter.ts';
 import { createServer } from './server.ts';
 import { startDemoDevices } from './simulator/demo.ts';
@@ -12,7 +14,8 @@ import { openStore } from './store/index.ts';
 const SHUTDOWN_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
-  let config;
+  loadEnvFile();
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (err) {
@@ -21,6 +24,19 @@ async function main(): Promise<void> {
       process.exit(78); // EX_CONFIG
     }
     throw err;
+  }
+  // One server per SQLite DATA_DIR (the CLI takes no lock); taken before anything is read or written there.
+  let dataDirLock: DataDirLock | undefined;
+  if (config.store === 'sqlite') {
+    try {
+      dataDirLock = lockDataDir(config.dataDir);
+    } catch (err) {
+      if (err instanceof DataDirInUseError) {
+        console.error(err.message);
+        process.exit(75); // EX_TEMPFAIL: another server holds it
+      }
+      throw err;
+    }
   }
   const logger = createLogger(config.logLevel);
   const clock = systemClock;
@@ -45,18 +61,8 @@ async function main(): Promise<void> {
   );
   const port = await server.listen(config.port, config.host);
 
-  const baseUrl = config.publicUrl ?? `http://localhost:${port}`;
   logger.info({ port, store: store.kind, serial: defaultHome.serial }, 'home-relay listening');
-  // The banner goes to the operator's terminal, not the log stream: it may carry the kiosk's key.
-  const shown = bannerKey(defaultHome, process.stdout.isTTY === true);
-  process.stdout.write(
-    `\n  home-relay on ${baseUrl}  (store: ${store.kind})\n` +
-      `  dashboard:  ${baseUrl}/\n` +
-      `  kiosk:      ${kioskUrl(baseUrl, defaultHome.serial, shown.key)}\n` +
-      (shown.hint ? `  hub key:    ${shown.hint}\n` : '') +
-      (defaultHome.note ? `  note:       ${defaultHome.note}\n` : '') +
-      '\n',
-  );
+  process.stdout.write(startupBanner(config, port, defaultHome, process.stdout.isTTY === true));
 
   const simulator = await startDemoDevices(config, port, defaultHome.serial, (serial, deviceId) => server.services.deviceKeys.issue(serial, deviceId), logger);
 
@@ -75,6 +81,7 @@ async function main(): Promise<void> {
       .close()
       .then(() => redisAdapter?.close())
       .then(() => store.close())
+      .then(() => dataDirLock?.release())
       .then(() => {
         logger.info('stopped');
         process.exit(0);

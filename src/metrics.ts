@@ -21,6 +21,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly slowConsumers = new Counter({
+    name: 'relay_slow_consumers_disconnected_total',
+    help: 'Sockets cut because the relay held more than SOCKET_MAX_BUFFER unsent for them, by namespace',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     const counter = () => this.socketCounter();
     new Gauge({
@@ -37,6 +44,10 @@ export class Metrics {
 
   countPairing = (outcome: PairingOutcome): void => {
     this.pairingOutcomes.inc({ result: outcome });
+  };
+
+  countSlowConsumer = (namespace: string): void => {
+    this.slowConsumers.inc({ namespace });
   };
 
   /** The realtime layer says how to count its sockets once it exists. */

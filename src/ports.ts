@@ -7,8 +7,12 @@ export interface HomeEvents {
   /** How many kiosks of the home are connected, on any instance. */
   kioskCount(serial: string): Promise<number>;
   toKiosks(serial: string, event: string, payload?: unknown): void;
-  /** Kiosks and dashboards of the home: device state, presence. */
-  toHome(serial: string, event: string, payload: unknown): void;
+  /**
+   * Kiosks and dashboards of the home: device state, presence. `volatile` deliveries may be
+   * skipped for a socket that is busy writing (a later one supersedes them): never for commands,
+   * acks, presence, revocations or pairing.
+   */
+  toHome(serial: string, event: string, payload: unknown, options?: { volatile?: boolean }): void;
   /** Tells the grant's live sockets (`grant:revoked`) and disconnects them. */
   endGrantSessions(grantId: string): void;
 }

@@ -1,20 +1,27 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Express } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
-import { devicesFeature } from './devices/feature.ts';
+import { auditFeature } from './features/audit.ts';
+import { guestsFeature } from './features/guests.ts';
+import { devicesFeature } from './features/devices.ts';
+import { answerClientErrors } from './http/client-errors.ts';
 import type { Feature, FeatureFactory } from './feature.ts';
-import { qrFeature } from './qr/feature.ts';
+import { qrFeature } from './features/qr.ts';
 import { attachDashboard } from './realtime/dashboard-namespace.ts';
 import { SocketHomeEvents } from './realtime/home-events.ts';
 import { watchHomes } from './realtime/home-watch.ts';
 import { attachKiosk } from './realtime/kiosk-namespace.ts';
 import { namespaces } from './realtime/rooms.ts';
+import { watchSlowConsumers } from './realtime/slow-consumers.ts';
 import { socketOrigin, type TrustProxy } from './realtime/socket-origin.ts';
 import { buildServices, type Deps, type Services } from './services.ts';
 
 export interface RelayServer {
   readonly httpServer: HttpServer;
+  /** The Express app (test/openapi.test.ts walks its router). */
+  readonly app: Express;
   readonly io: SocketServer;
   readonly services: Services;
   /** Resolves with the bound port (0 picks a free one). */
@@ -34,7 +41,7 @@ export interface ServerOptions {
 const SHUTDOWN_GRACE_MS = 1000;
 
 /** Every product feature, in the order their routes are mounted. */
-export const allFeatures: FeatureFactory[] = [devicesFeature, qrFeature];
+export const allFeatures: FeatureFactory[] = [devicesFeature, qrFeature, auditFeature, guestsFeature];
 
 /** One http.Server carrying Express, Socket.IO and SSE on one port. */
 export function createServer(deps: Deps, options: ServerOptions = {}): RelayServer {
@@ -48,6 +55,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     res.end();
   };
   const httpServer = createHttpServer((req, res) => handleHttp(req, res));
+  answerClientErrors(httpServer);
   const connections = new Set<Socket>();
   httpServer.on('connection', (connection: Socket) => {
     connections.add(connection);
@@ -78,6 +86,11 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   for (const feature of features) feature.attach?.(io);
   // Key rotations and removals, from any instance or the CLI, reach the sockets held here.
   const homeWatch = watchHomes(io, { store: deps.store, services, logger });
+  const slowConsumers = watchSlowConsumers(io, Object.values(namespaces), {
+    maxBufferBytes: config.socketMaxBufferBytes,
+    logger,
+    onDisconnect: metrics.countSlowConsumer,
+  });
   metrics.countSocketsWith(() => ({
     [namespaces.kiosk]: io.of(namespaces.kiosk).sockets.size,
     [namespaces.device]: io.of(namespaces.device).sockets.size,
@@ -86,6 +99,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
 
   return {
     httpServer,
+    app,
     io,
     services,
     listen(port, host) {
@@ -100,6 +114,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     async close() {
       services.pairing.close();
       homeWatch.stop();
+      slowConsumers.stop();
       for (const feature of features) await feature.close?.();
       // io.close() disconnects every socket and closes the http server, which then waits for every
       // TCP connection to end. Idle keep-alives are dropped now; connections that never sent a request

@@ -5,7 +5,7 @@ import { closeSockets, connectKiosk, postJson, startRelay, type TestRelay } from
 /**
  * A scripted attack on pairing under the default limits: the attacker (many IPs, so per-IP limits
  * do not help us) requests codes for a home whose kiosk is online and guesses as fast as it is
- * allowed, for a simulated day. The relay's per-code attempts and per-home lock must cap the guesses.
+ * allowed, for a simulated day. The relay's per-code attempts and escalating per-home locks must cap the guesses.
  */
 describe('brute force on a pairing code', () => {
   let relay: TestRelay;
@@ -14,7 +14,7 @@ describe('brute force on a pairing code', () => {
     await relay.close();
   });
 
-  it('allows at most 15 guesses per lock cycle: about 0.03 % success per day', async () => {
+  it('allows at most 15 guesses per lock, locks doubling: at most 75 guesses (0.0075 %) on the first day', async () => {
     relay = await startRelay({ env: { RATE_LIMITS: 'off' } });
     const clock = relay.clock as FakeClock;
     await connectKiosk(relay);
@@ -42,10 +42,9 @@ describe('brute force on a pairing code', () => {
       }
       clock.advance(1000);
     }
-    // 3 burned codes × 5 attempts, then a one-hour lock: 15 guesses per ~hour, at most 24 cycles a day.
+    // 15 guesses, then locks of 1, 2, 4, 8 and 16 h: five locks begin within the day (at 0, 1, 3, 7 and 15 h).
     expect(lockedAnswers).toBeGreaterThan(0);
-    expect(guesses).toBeLessThanOrEqual(15 * 24);
-    const successPerDay = guesses / 1_000_000;
-    expect(successPerDay).toBeLessThan(0.0004);
+    expect(guesses).toBe(75);
+    expect(guesses / 1_000_000).toBeLessThan(0.0001);
   });
 });

@@ -134,7 +134,7 @@ describe('demo devices at start-up', () => {
   });
 
   it('are started by `npm start` against the relay itself', async () => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STORE: 'memory', DATA_DIR: tempDir(), HUB_KEY, LOG_LEVEL: 'warn', NODE_ENV: 'test' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -52,7 +52,7 @@ describe('hostile input', () => {
   let token: string;
   let device: FakeDevice;
   beforeAll(async () => {
-    relay = await startRelay({ env: { RATE_LIMITS: 'off', PAIRING_LOCK_AFTER: '1000' } });
+    relay = await startRelay({ env: { RATE_LIMITS: 'off', PAIRING_LOCK_AFTER: '1000', PAIRING_LOCK_AFTER_FAILURES: '100000', PAIRING_CODE_REQUESTS: '1000000/1m' } });
     token = (await pair(relay, { kiosk: await connectKiosk(relay) })).token;
     device = await connectDevice(relay, { deviceId: 'light' });
   });
@@ -114,7 +114,7 @@ describe('hostile input', () => {
     const kiosk = await connectKiosk(relay);
     const dashboard = await connectDashboard(relay, token);
     const sockets = [
-      { socket: kiosk, events: ['pairing:open', 'pairing:cancel', 'grants:list', 'grant:revoke', 'devices:list', 'device:command', 'device:enroll'] },
+      { socket: kiosk, events: ['pairing:open', 'pairing:cancel', 'pairing:unlock', 'grants:list', 'grant:revoke', 'devices:list', 'device:command', 'device:enroll'] },
       { socket: dashboard, events: ['devices:list', 'device:command', 'qr:get', 'qr:approve', 'qr:deny'] },
     ];
     for (const { socket, events } of sockets) {
@@ -153,5 +153,102 @@ describe('hostile input', () => {
     for (const payload of fc.sample(hostileValue, 40)) device.socket.emit('state', payload);
     device.socket.emit('state');
     expect((await getJson(`${relay.url}/api/v1/devices`, token)).status).toBe(200);
+  });
+});
+
+/** Issue 12's parser edges: percent-encoding, nesting depth and header size, as an attacker varies them. */
+describe('hostile parser edges', () => {
+  let relay: TestRelay;
+  let token: string;
+  beforeAll(async () => {
+    relay = await startRelay({ env: { RATE_LIMITS: 'off', PAIRING_LOCK_AFTER: '1000' } });
+    token = (await pair(relay, { kiosk: await connectKiosk(relay) })).token;
+    await connectDevice(relay, { deviceId: 'light' });
+  });
+  afterAll(async () => {
+    closeSockets();
+    await relay.close();
+  });
+
+  const decodes = (s: string) => {
+    try {
+      decodeURIComponent(s);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** Raw path segments built from percent signs, hex and non-hex digits, and multi-byte starts. */
+  const segment = fc.array(fc.constantFrom('%', 'E0', 'A4', 'A', 'ZZ', 'C0', 'ff', '2F', '00', 'x', '.', '-', '%25', '%E2%82%AC'), { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));
+  /** Arrays and objects mixed, nested 1–120 deep, sometimes around strings full of brackets. */
+  const nestedJson = fc.tuple(fc.integer({ min: 1, max: 120 }), fc.array(fc.boolean(), { minLength: 120, maxLength: 120 }), fc.boolean()).map(([depth, kinds, bracketString]) => {
+    let text = bracketString ? '"[[[{{{"' : '1';
+    for (let i = 0; i < depth; i++) text = kinds[i] ? `[${text}]` : `{"k":${text}}`;
+    return { depth, text };
+  });
+
+  it('answers any percent-encoding in any path: 400 invalid_request when it does not decode, never a 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), segment, async (route, raw) => {
+        const path = route.path.includes('%s') ? route.path.replace('%s', raw) : `${route.path}/${raw}`;
+        const res = await fetch(`${relay.url}${path}`, {
+          method: route.method,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: route.method === 'GET' ? undefined : '{}',
+        });
+        const text = await res.text();
+        expect(contractStatuses.has(res.status), `${route.method} ${path} → ${res.status} ${text.slice(0, 200)}`).toBe(true);
+        const sentPath = new URL(`${relay.url}${path}`).pathname;
+        if (!decodes(sentPath)) {
+          expect(res.status, `${route.method} ${sentPath}`).toBe(400);
+          expect(JSON.parse(text).error.code).toBe('invalid_request');
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('refuses nesting past 32 levels on every JSON route and socket event, and only that', async () => {
+    const posts = routes.filter((r) => r.method === 'POST');
+    const kiosk = await connectKiosk(relay);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...posts), nestedJson, async (route, { depth, text }) => {
+        const path = route.path.replace('%s', 'light');
+        const res = await fetch(`${relay.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: `{"action":"turn_on","params":{"p":${text}}}`,
+        });
+        const body = (await res.json()) as { error?: { code: string } };
+        // The body object and params add two levels to the generated value.
+        if (depth + 2 > 32) expect([res.status, body.error?.code], `${path} depth ${depth + 2}`).toEqual([400, 'invalid_request']);
+        else expect(res.status).toBeLessThan(500);
+        const reply = await kiosk.timeout(5000).emitWithAck('device:command', { deviceId: 'light', action: 'turn_on', params: { p: JSON.parse(text) } });
+        if (depth + 2 > 32) expect(reply.error?.code).toBe('invalid_request');
+        else expect(reply.ok).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('answers any header size: a JSON 431 past Node’s 16 KiB limit, a normal answer well below it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40_000 }), fc.integer({ min: 1, max: 6 }), async (size, count) => {
+        const headers = Array.from({ length: count }, (_, i) => `X-Pad-${i}: ${'a'.repeat(Math.ceil(size / count))}\r\n`).join('');
+        const reply = await new Promise<string>((resolve, reject) => {
+          const socket = netConnect(relay.port, '127.0.0.1', () => socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`));
+          let data = '';
+          socket.on('data', (d) => (data += String(d)));
+          socket.on('close', () => resolve(data));
+          socket.on('error', reject);
+        });
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1]);
+        if (size < 15_000) expect(status).toBe(200);
+        else if (size > 17_000) expect(status).toBe(431);
+        if (status === 431) expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).error.code).toBe('header_too_large');
+      }),
+      { numRuns: 40 },
+    );
+    expect((await getJson(`${relay.url}/healthz`)).status).toBe(200);
   });
 });

@@ -55,6 +55,22 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'development' }).publicUrl).toBeUndefined();
   });
 
+  it('reads the hostile-traffic limits (issue 12) with their defaults, and names bad ones', () => {
+    expect(loadConfig({})).toMatchObject({
+      metricsToken: undefined,
+      deviceStateRate: { perSecond: 20, burst: 40 },
+      socketMaxBufferBytes: 1024 * 1024,
+      maxDevicesPerHome: 256,
+      deviceRetentionMs: 30 * 86_400_000,
+      devicePruneIntervalMs: 3600_000,
+    });
+    expect(loadConfig({ DEVICE_STATE_RATE: '5/s' }).deviceStateRate).toEqual({ perSecond: 5, burst: 10 });
+    expect(loadConfig({ DEVICE_STATE_RATE: '0.5', DEVICE_STATE_BURST: '3' }).deviceStateRate).toEqual({ perSecond: 0.5, burst: 3 });
+    for (const bad of [{ DEVICE_STATE_RATE: 'lots' }, { SOCKET_MAX_BUFFER: '-1' }, { MAX_DEVICES_PER_HOME: '0' }, { DEVICE_RETENTION: 'never' }, { METRICS_TOKEN: 'short' }]) {
+      expect(() => loadConfig(bad)).toThrow(new RegExp(Object.keys(bad)[0]!));
+    }
+  });
+
   it('reads durations and defaults as the contract says', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
@@ -77,7 +93,7 @@ describe('configuration', () => {
 });
 
 /** Runs the real entry point as a user would, and waits for `pattern` on stdout. */
-function startMain(env: Record<string, string>, command: [string, string[]] = [process.execPath, ['--import', 'tsx', 'src/main.ts']]) {
+function startMain(env: Record<string, string>, command: [string, string[]] = [process.execPath, ['dist/main.js']]) {
   const child = spawn(command[0], command[1], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', DEMO_DEVICES: 'false', ...env },

@@ -1,3 +1,5 @@
+import { get as httpsGet } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { type Cluster, startCluster } from './helpers/cluster.ts';
 import { command, connectDevice } from './helpers/devices.ts';
@@ -9,6 +11,25 @@ import { describeWith } from './helpers/requires.ts';
 import { openSse } from './helpers/sse.ts';
 
 const polling = { transports: ['polling'] };
+
+/** GET over HTTPS trusting only `ca` (fetch cannot be given a CA); rejects when the certificate does not verify. */
+function getOverTls(url: string, ca?: string, token?: string): Promise<{ status: number; body: any; protocol: string | null }> {
+  return new Promise((resolve, reject) => {
+    const request = httpsGet(url, { ...(ca ? { ca } : {}), headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      const protocol = (res.socket as TLSSocket).getProtocol(); // read now: the socket is gone by 'end'
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), protocol });
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    request.on('error', reject);
+  });
+}
 const websocket = { transports: ['websocket'] };
 
 /** deploy/nginx.conf, run by a real nginx in front of two instances on one Redis. */
@@ -106,6 +127,17 @@ describeWith('through nginx (deploy/nginx.conf)', nginxBinary(), 'nginx', (nginx
       } finally {
         stream.close();
       }
+    });
+
+    it('serves HTTPS and WebSocket over TLS with the certificate it is given, and nothing to a client that cannot verify it', async () => {
+      const health = await getOverTls(`${nginx!.tlsUrl}/healthz`, nginx!.ca);
+      expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
+      expect(['TLSv1.2', 'TLSv1.3']).toContain(health.protocol);
+      await expect(getOverTls(`${nginx!.tlsUrl}/healthz`)).rejects.toThrow(/self[- ]signed|unable to verify/i);
+      // The kiosk on wss:// through nginx gets the code requested over plain HTTP from another instance.
+      const kiosk = await connectSocket(`${nginx!.tlsUrl}/kiosk`, { serial: 'home-1', hubKey: HUB_KEY }, { ...websocket, ca: nginx!.ca });
+      const { tokens } = await pairThroughNginx(kiosk, 'phone over TLS');
+      expect((await getOverTls(`${nginx!.tlsUrl}/api/v1/me`, nginx!.ca, tokens.token)).body).toMatchObject({ clientName: 'phone over TLS' });
     });
 
     it('keeps serving when one instance goes away (nginx moves on; state is in Redis)', async () => {

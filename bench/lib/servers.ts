@@ -64,7 +64,7 @@ export function profileRelayInto(dir: string | null): void {
  */
 export async function startServer(
   kind: ServerKind,
-  options: { store?: 'memory' | 'sqlite' | 'redis'; redisUrl?: string; mode?: RelayMode } = {},
+  options: { store?: 'memory' | 'sqlite' | 'redis'; redisUrl?: string; mode?: RelayMode; env?: Record<string, string> } = {},
 ): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
@@ -75,6 +75,8 @@ export async function startServer(
     HOST: '127.0.0.1',
     STORE: options.store ?? 'memory',
     RATE_LIMITS: 'off',
+    // The per-home code request limit stays with RATE_LIMITS=off; the pairing scenario asks for thousands.
+    PAIRING_CODE_REQUESTS: '100000000/1m',
     LOG_LEVEL: 'warn',
     DEMO_DEVICES: 'false',
     HOME_SERIAL: BENCH_SERIAL,
@@ -83,6 +85,7 @@ export async function startServer(
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dataDir,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
   };
   if (options.mode === 'default') {
     delete env.NODE_ENV;

@@ -1,4 +1,5 @@
 import { systemClock } from '../clock.ts';
+import { recordByCli } from './audit.ts';
 import type { Config } from '../config.ts';
 import { loadConfig } from '../config.ts';
 import { DeviceKeyService, hubKeyMatches, presented } from '../credentials/device-keys.ts';
@@ -6,11 +7,9 @@ import { HomeService } from '../homes/service.ts';
 import { HUB_KEY_FILE, readSecret, writeSecret } from '../secrets.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
+import type { CliIo } from './io.ts';
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type { CliIo };
 
 type Env = Record<string, string | undefined>;
 
@@ -25,7 +24,7 @@ export const homesUsage = `  homes add <serial>           create a home and prin
                                issue a device key bound to one deviceId (printed once)`;
 
 /** Opens the configured store for one command and closes it after. */
-async function withStore(env: Env, work: (store: Store, config: Config) => Promise<number>): Promise<number> {
+export async function withStore(env: Env, work: (store: Store, config: Config) => Promise<number>): Promise<number> {
   const config = loadConfig(env);
   const store = await openStore(config, systemClock);
   try {
@@ -56,6 +55,7 @@ export function homesCommand(args: string[], env: Env, io: CliIo): Promise<numbe
         const hubKey = sub === 'add' ? await homes.add(serial) : await homes.rotateKey(serial);
         // The default home's generated key lives in DATA_DIR; keep it in step so show-key and the banner stay right.
         if (serial === config.homeSerial && !config.hubKey) writeSecret(config.dataDir, HUB_KEY_FILE, hubKey);
+        await recordByCli(store, config, serial, { event: sub === 'add' ? 'home.added' : 'home.key_rotated', outcome: 'ok' });
         io.out(`${sub === 'add' ? 'Created' : 'Rotated'} home "${serial}". Hub key (shown once, keep it safe):`);
         io.out(hubKey);
         return 0;
@@ -63,6 +63,7 @@ export function homesCommand(args: string[], env: Env, io: CliIo): Promise<numbe
       case 'remove': {
         const forgotten = await homes.remove(serial);
         if (!forgotten) return notFound(io, serial);
+        await recordByCli(store, config, serial, { event: 'home.removed', outcome: 'ok' });
         io.out(
           `Removed home "${serial}": ${forgotten.grants} grant(s) revoked, ${forgotten.devices} device(s) and ${forgotten.deviceKeys} device key(s) forgotten.`,
         );
@@ -72,6 +73,7 @@ export function homesCommand(args: string[], env: Env, io: CliIo): Promise<numbe
         const mode = rest[0] === '--device-auth' ? rest[1] : undefined;
         if (mode !== 'keys' && mode !== 'hub-key') return usageError(io, 'Usage: relay homes set <serial> --device-auth keys|hub-key');
         await homes.setDeviceAuth(serial, mode);
+        await recordByCli(store, config, serial, { event: 'home.device_auth', action: mode, outcome: 'ok' });
         io.out(mode === 'keys' ? `Home "${serial}": devices need their own keys now; devices on the hub key are disconnected.` : `Home "${serial}": the hub key opens /device again for devices without their own key.`);
         return 0;
       }
@@ -108,8 +110,9 @@ export function devicesCommand(args: string[], env: Env, io: CliIo): Promise<num
     return Promise.resolve(64);
   }
   if (!serial || !deviceId) return Promise.resolve(usageError(io, 'Usage: relay devices add <serial> <deviceId>'));
-  return withStore(env, async (store) => {
+  return withStore(env, async (store, config) => {
     const deviceKey = await new DeviceKeyService({ store, clock: systemClock }).issue(serial, deviceId);
+    await recordByCli(store, config, serial, { event: 'device.enrolled', target: deviceId, outcome: 'ok' });
     io.out(`Device key for "${deviceId}" in "${serial}" (shown once; the device sends it as auth.deviceKey):`);
     io.out(deviceKey);
     return 0;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../logger.ts';
+import { resolveDataDir } from '../paths.ts';
 import { HUB_KEY_FILE, readSecret } from '../secrets.ts';
 import { EnrolRefused, enrolDevices } from '../simulator/enrol.ts';
 import { demoDevices, startSimulator } from '../simulator/index.ts';
@@ -27,23 +28,26 @@ export interface SimulateIo {
   signal?: AbortSignal;
 }
 
+const parseSimulateArgs = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    options: {
+      url: { type: 'string' },
+      serial: { type: 'string' },
+      'hub-key': { type: 'string' },
+      'device-keys': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  }).values;
+
 /** `relay simulate`: resolves with the exit code once stopped or refused. */
 export async function runSimulate(argv: string[], env: Record<string, string | undefined>, stdio: SimulateIo = {}): Promise<number> {
   const out = stdio.out ?? process.stdout;
   const err = stdio.err ?? process.stderr;
-  let args;
+  let args: ReturnType<typeof parseSimulateArgs>;
   try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        url: { type: 'string' },
-        serial: { type: 'string' },
-        'hub-key': { type: 'string' },
-        'device-keys': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
+    args = parseSimulateArgs(argv);
   } catch (e) {
     err.write(`${e instanceof Error ? e.message : String(e)}\n\n${usage}`);
     return 2;
@@ -58,7 +62,7 @@ export async function runSimulate(argv: string[], env: Record<string, string | u
     return 2;
   }
   const serial = args.serial ?? (env.HOME_SERIAL || 'home-1');
-  const dataDir = env.DATA_DIR || './data';
+  const dataDir = resolveDataDir(env.DATA_DIR || './data');
   const keysFile = args['device-keys'] ?? join(dataDir, DEVICE_KEYS_FILE);
   const devices = demoDevices();
   let deviceKeys = readKeys(keysFile, serial);

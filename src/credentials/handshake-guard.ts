@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { clientKey } from '../net/client-key.ts';
 import type { KeyValueStore } from '../store/types.ts';
 
 const WINDOW_MS = 60_000;
@@ -43,9 +44,10 @@ export class HandshakeGuard {
     await this.deps.store.incr(key, windowEnd);
   }
 
+  /** Counted by client key (an IPv6 address by its /64); the log keeps the exact address. */
   private window(ip: string): { key: string; windowEnd: number } {
     const now = this.deps.clock.now();
     const windowStart = now - (now % WINDOW_MS);
-    return { key: `hs-fail:${ip}:${windowStart}`, windowEnd: windowStart + WINDOW_MS };
+    return { key: `hs-fail:${clientKey(ip)}:${windowStart}`, windowEnd: windowStart + WINDOW_MS };
   }
 }

@@ -61,7 +61,7 @@ export class CommandDispatcher {
     this.inFlight.set(key, set);
     try {
       const { deviceId, ...wire } = command;
-      const result = await Promise.race([link.send(serial, deviceId, wire, timeoutMs), aborted]);
+      const result = await Promise.race([link.send(serial, deviceId, wire, timeoutMs, connectionId), aborted]);
       if (result === 'gone') throw new AppError('device_offline', 'The device disconnected before answering.');
       if (result.kind === 'timeout') throw new AppError('device_timeout');
       if (result.replies.length === 0) return { kind: 'offline' };

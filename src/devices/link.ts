@@ -12,10 +12,15 @@ export type LinkResult =
  * Socket.IO: addressed by room, so the adapter finds the socket on whichever instance holds it.
  */
 export interface DeviceLink {
-  /** Never rejects: transport trouble is a timeout. */
-  send(serial: string, deviceId: string, command: DeviceCommand, timeoutMs: number): Promise<LinkResult>;
+  /**
+   * Never rejects: transport trouble is a timeout. `connectionId` is the registry's current one
+   * (a link carrying several transports, such as the MQTT bridge beside sockets, routes by it).
+   */
+  send(serial: string, deviceId: string, command: DeviceCommand, timeoutMs: number, connectionId: string): Promise<LinkResult>;
   /** Whether a socket of the device is connected to any instance. */
-  isConnected(serial: string, deviceId: string): Promise<boolean>;
+  isConnected(serial: string, deviceId: string, connectionId: string): Promise<boolean>;
+  /** Cuts the device's sockets on every instance (a removed device); links without sockets need none. */
+  disconnect?(serial: string, deviceId: string): Promise<void>;
 }
 
 /**

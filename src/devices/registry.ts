@@ -1,13 +1,19 @@
 import type { Clock } from '../clock.ts';
 import { isoAt } from '../clock.ts';
+import { AppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { DeviceDescriptor, DeviceRecord, DeviceState } from './types.ts';
 
 /**
- * Devices are remembered while they keep talking; a device silent for this long is forgotten.
- * Every write pushes the expiry forward, so a live home never loses its list.
+ * Records never expire in the store by themselves: offline devices are forgotten by the prune
+ * sweep after DEVICE_RETENTION (service.ts), which tells the home and the audit log. A store
+ * expiry would drop them silently while no relay was running.
  */
-const RETENTION_MS = 365 * 24 * 3600_000;
+const KEPT_MS = 100 * 365 * 24 * 3600_000;
+
+export interface RegistryLimits {
+  maxPerHome: number;
+}
 
 const indexKey = (serial: string) => `devices:index:${serial}`;
 const recordKey = (serial: string, id: string) => `devices:record:${serial}:${id}`;
@@ -19,7 +25,33 @@ export const homeDeviceKeys = { index: indexKey, recordPrefix: (serial: string) 
  * so every instance sees the same list once the store is shared. Each change is one atomic update.
  */
 export class DeviceRegistry {
-  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; limits: RegistryLimits }) {}
+
+  /** Whether `id` may register: it is known already, or the home is below MAX_DEVICES_PER_HOME. */
+  async hasRoomFor(serial: string, id: string): Promise<boolean> {
+    const ids = (await this.deps.store.get<string[]>(indexKey(serial))) ?? [];
+    return ids.includes(id) || ids.length < this.deps.limits.maxPerHome;
+  }
+
+  /** The device's id and record are gone; returns the record that was there. */
+  async remove(serial: string, id: string): Promise<DeviceRecord | null> {
+    const record = await this.get(serial, id);
+    await this.dropFromIndex(serial, [id]);
+    if (!record || !(await this.deps.store.del(recordKey(serial, id)))) return null;
+    return record;
+  }
+
+  /** Ids in the index whose record is gone (deleted by an older relay's expiry, or a half-done removal). */
+  async dropFromIndex(serial: string, gone: string[]): Promise<void> {
+    if (gone.length === 0) return;
+    await this.deps.store.update<string[], void>(indexKey(serial), (ids) => (ids ? { next: ids.filter((i) => !gone.includes(i)), result: undefined } : { result: undefined }));
+  }
+
+  /** Every id of the home with its record (null when the record is gone). */
+  async entries(serial: string): Promise<[string, DeviceRecord | null][]> {
+    const ids = (await this.deps.store.get<string[]>(indexKey(serial))) ?? [];
+    return Promise.all(ids.map(async (id) => [id, await this.get(serial, id)] as [string, DeviceRecord | null]));
+  }
 
   async list(serial: string): Promise<DeviceRecord[]> {
     const ids = (await this.deps.store.get<string[]>(indexKey(serial))) ?? [];
@@ -35,12 +67,15 @@ export class DeviceRegistry {
   async connect(serial: string, descriptor: DeviceDescriptor, connectionId: string): Promise<DeviceRecord> {
     const { store } = this.deps;
     const now = this.deps.clock.now();
-    const expiresAt = now + RETENTION_MS;
-    await store.update<string[], void>(indexKey(serial), (ids) => ({
-      next: ids?.includes(descriptor.id) ? ids : [...(ids ?? []), descriptor.id],
-      expiresAt,
-      result: undefined,
-    }));
+    const expiresAt = now + KEPT_MS;
+    const { maxPerHome } = this.deps.limits;
+    // Checked again inside the atomic update: racing handshakes cannot push a home past its cap.
+    const admitted = await store.update<string[], boolean>(indexKey(serial), (ids) => {
+      if (ids?.includes(descriptor.id)) return { next: ids, expiresAt, result: true };
+      if ((ids?.length ?? 0) >= maxPerHome) return { result: false };
+      return { next: [...(ids ?? []), descriptor.id], expiresAt, result: true };
+    });
+    if (!admitted) throw new AppError('too_many_devices');
     const record: DeviceRecord = { ...descriptor, online: true, updatedAt: isoAt(now), connectionId };
     await store.set(recordKey(serial, descriptor.id), record, expiresAt);
     return record;
@@ -53,19 +88,22 @@ export class DeviceRegistry {
   markOffline(serial: string, id: string, connectionId: string): Promise<DeviceRecord | null> {
     const now = this.deps.clock.now();
     return this.deps.store.update<DeviceRecord, DeviceRecord | null>(recordKey(serial, id), (current) => {
-      if (!current || !current.online || current.connectionId !== connectionId) return { result: null };
+      if (!current?.online || current.connectionId !== connectionId) return { result: null };
       const next: DeviceRecord = { ...current, online: false, connectionId: null, updatedAt: isoAt(now) };
-      return { next, expiresAt: now + RETENTION_MS, result: next };
+      return { next, expiresAt: now + KEPT_MS, result: next };
     });
   }
 
-  /** The device reported a new state (the whole state: devices are authoritative for it). */
-  setState(serial: string, id: string, state: DeviceState): Promise<DeviceRecord | null> {
-    const now = this.deps.clock.now();
+  /**
+   * The device reported a new state (the whole state: devices are authoritative for it), at `at`
+   * (default now: a coalesced state keeps the time it was reported).
+   */
+  setState(serial: string, id: string, state: DeviceState, at?: number): Promise<DeviceRecord | null> {
+    const now = at ?? this.deps.clock.now();
     return this.deps.store.update<DeviceRecord, DeviceRecord | null>(recordKey(serial, id), (current) => {
       if (!current) return { result: null };
       const next: DeviceRecord = { ...current, state, updatedAt: isoAt(now) };
-      return { next, expiresAt: now + RETENTION_MS, result: next };
+      return { next, expiresAt: now + KEPT_MS, result: next };
     });
   }
 }

@@ -1,7 +1,9 @@
-import type { Clock } from '../clock.ts';
+import type { AuditService } from '../audit/service.ts';
+import { type AuditOrigin, systemOrigin } from '../audit/types.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { randomId } from '../crypto.ts';
-import { AppError } from '../errors.ts';
+import { AppError, toAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { HomeEvents } from '../ports.ts';
 import type { Store } from '../store/types.ts';
@@ -9,10 +11,12 @@ import { CommandDispatcher } from './dispatch.ts';
 import { Idempotency, type MarkSent } from './idempotency.ts';
 import { type DeviceLink, isHeldBy } from './link.ts';
 import { DeviceRegistry } from './registry.ts';
+import { StateFlow } from './state-flow.ts';
 import {
   type CommandActor,
   type CommandInput,
   type CommandResult,
+  type DeviceAccess,
   type DeviceDescriptor,
   type DeviceRecord,
   type DeviceState,
@@ -20,10 +24,16 @@ import {
   toView,
 } from './types.ts';
 
+/** At most one durable state write per device per second, whatever the device sends. */
+const STATE_WRITE_EVERY_MS = 1000;
+
 export interface DeviceDeps {
-  config: Pick<Config, 'deviceCommandTimeoutMs'>;
+  config: Pick<Config, 'deviceCommandTimeoutMs' | 'deviceStateRate' | 'deviceRetentionMs' | 'maxDevicesPerHome'>;
+  audit: AuditService;
   store: Store;
   clock: Clock;
+  /** Real elapsed time for state rates (the domain clock may be a test's fake one). */
+  ticks?: Clock;
   logger: Logger;
   events: HomeEvents;
   link: DeviceLink;
@@ -37,10 +47,20 @@ export class DeviceService {
   private readonly registry: DeviceRegistry;
   private readonly dispatcher: CommandDispatcher;
   private readonly idempotency: Idempotency;
+  private readonly states: StateFlow;
 
   constructor(private readonly deps: DeviceDeps) {
     const { store, clock, logger, link, config } = deps;
-    this.registry = new DeviceRegistry({ store, clock });
+    this.states = new StateFlow({
+      rate: config.deviceStateRate,
+      writeEveryMs: STATE_WRITE_EVERY_MS,
+      ticks: deps.ticks ?? systemClock,
+      clock,
+      logger,
+      persist: (serial, id, { state, at }) => this.registry.setState(serial, id, state, at),
+      publish: (serial, record, volatile) => deps.events.toHome(serial, 'device:state', toView(record), { volatile }),
+    });
+    this.registry = new DeviceRegistry({ store, clock, limits: { maxPerHome: config.maxDevicesPerHome } });
     this.dispatcher = new CommandDispatcher({ link, pubsub: store, logger, timeoutMs: config.deviceCommandTimeoutMs });
     this.idempotency = new Idempotency({ store, clock, attemptMs: config.deviceCommandTimeoutMs });
   }
@@ -53,18 +73,56 @@ export class DeviceService {
     this.dispatcher.close();
   }
 
-  async list(serial: string): Promise<DeviceView[]> {
-    return (await this.registry.list(serial)).map(toView);
+  /** Shutdown: every coalesced state not yet durable is written. */
+  flushStates(): Promise<void> {
+    return this.states.flushAll();
   }
 
-  async get(serial: string, id: string): Promise<DeviceView> {
-    const record = await this.registry.get(serial, id);
+  /** A guest's list holds only the devices its scope names. */
+  async list(serial: string, access?: DeviceAccess): Promise<DeviceView[]> {
+    const records = await this.registry.list(serial);
+    return (access ? records.filter((r) => access.sees(r.id)) : records).map((r) => toView(this.states.overlay(serial, r)));
+  }
+
+  /** A device outside a guest's scope is not found, exactly as an absent one. */
+  async get(serial: string, id: string, access?: DeviceAccess): Promise<DeviceView> {
+    const record = access && !access.sees(id) ? null : await this.registry.get(serial, id);
     if (!record) throw new AppError('device_not_found', `No device "${id}" in this home.`);
-    return toView(record);
+    return toView(this.states.overlay(serial, record));
   }
 
-  /** Relays a command; with an idempotency key a repeat returns the first result without resending. */
+  /**
+   * Relays a command; with an idempotency key a repeat returns the first result without resending.
+   * Every attempt, allowed or not, is appended to the home's audit log with its outcome.
+   */
   async command(actor: CommandActor, input: CommandInput): Promise<{ result: CommandResult; replayed: boolean }> {
+    const started = performance.now();
+    const audit = (outcome: string) =>
+      this.deps.audit.record(actor.serial, {
+        ...actor.origin,
+        event: 'device.command',
+        target: input.deviceId,
+        action: input.action,
+        outcome,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      });
+    const refusal = scopeRefusal(actor.access, input);
+    if (refusal) {
+      audit('denied');
+      throw refusal;
+    }
+    try {
+      const done = await this.commandWithin(actor, input);
+      audit(done.replayed ? 'replayed' : 'ok');
+      return done;
+    } catch (err) {
+      audit(outcomeOf(toAppError(err).code));
+      throw err;
+    }
+  }
+
+  private async commandWithin(actor: CommandActor, input: CommandInput): Promise<{ result: CommandResult; replayed: boolean }> {
+    await actor.access?.spendUse();
     const request = { deviceId: input.deviceId, action: input.action, params: input.params ?? {} };
     if (input.idempotencyKey === undefined) return { result: await this.send(actor.serial, request, () => {}), replayed: false };
     const { value, replayed } = await this.idempotency.run(actor.scope, input.idempotencyKey, request, (markSent) =>
@@ -73,9 +131,41 @@ export class DeviceService {
     return { result: value, replayed };
   }
 
+  /** Whether the handshake of `deviceId` may go on: known already, or the home is below its cap. */
+  hasRoomFor(serial: string, deviceId: string): Promise<boolean> {
+    return this.registry.hasRoomFor(serial, deviceId);
+  }
+
+  /**
+   * Forgets a device (a full grant's DELETE, a kiosk's `device:remove`): its record, pending
+   * state and key go, its socket is cut, and the home's screens hear `device:removed`.
+   */
+  async remove(serial: string, deviceId: string, by: AuditOrigin): Promise<void> {
+    if (!(await this.forget(serial, deviceId, 'removed'))) throw new AppError('device_not_found', `No device "${deviceId}" in this home.`);
+    this.deps.audit.record(serial, { ...by, event: 'device.removed', target: deviceId, outcome: 'ok' });
+  }
+
+  /** Offline devices unseen for DEVICE_RETENTION are forgotten; returns how many. */
+  async prune(serials: string[]): Promise<number> {
+    const cutoff = this.deps.clock.now() - this.deps.config.deviceRetentionMs;
+    let pruned = 0;
+    for (const serial of serials) {
+      const entries = await this.registry.entries(serial);
+      await this.registry.dropFromIndex(serial, entries.filter(([, r]) => r === null).map(([id]) => id));
+      for (const [id, record] of entries) {
+        if (!record || record.online || Date.parse(record.updatedAt) > cutoff || !(await this.forget(serial, id, 'retention'))) continue;
+        this.deps.audit.record(serial, { ...systemOrigin, event: 'device.pruned', target: id, outcome: 'ok' });
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+
   /** A device socket was accepted; it replaces any earlier connection of the same device. */
   async connected(serial: string, descriptor: DeviceDescriptor, connectionId: string): Promise<DeviceView> {
-    const view = toView(await this.registry.connect(serial, descriptor, connectionId));
+    const record = await this.registry.connect(serial, descriptor, connectionId);
+    this.states.track(serial, record);
+    const view = toView(record);
     this.deps.logger.info({ serial, deviceId: descriptor.id, type: descriptor.type }, 'device online');
     this.deps.events.toHome(serial, 'device:online', view);
     return view;
@@ -84,13 +174,17 @@ export class DeviceService {
   /** A device socket went away; only the current connection's departure makes the device offline. */
   async disconnected(serial: string, deviceId: string, connectionId: string): Promise<void> {
     await this.dispatcher.announceGone({ serial, deviceId, connectionId });
+    // The latest coalesced state is durable before the device reads as offline.
+    await this.states.flush(serial, deviceId);
     await this.goOffline(serial, deviceId, connectionId);
   }
 
-  /** An unsolicited state change from the device (a wall switch, a sensor reading). */
-  async reportState(serial: string, deviceId: string, state: DeviceState): Promise<void> {
-    const record = await this.registry.setState(serial, deviceId, state);
-    if (record) this.deps.events.toHome(serial, 'device:state', toView(record));
+  /**
+   * An unsolicited state change from the device (a wall switch, a sensor reading). Rate-limited
+   * and coalesced per device (see state-flow.ts): a flood costs one write a second.
+   */
+  reportState(serial: string, deviceId: string, state: DeviceState): Promise<void> {
+    return this.states.report(serial, () => this.registry.get(serial, deviceId), deviceId, state);
   }
 
   /**
@@ -119,7 +213,7 @@ export class DeviceService {
     for (const serial of serials) {
       for (const record of await this.registry.list(serial)) {
         if (!record.online || record.connectionId === null) continue;
-        if (await this.deps.link.isConnected(serial, record.id)) continue;
+        if (await this.deps.link.isConnected(serial, record.id, record.connectionId)) continue;
         if (await this.goOffline(serial, record.id, record.connectionId)) corrected++;
       }
     }
@@ -149,9 +243,22 @@ export class DeviceService {
     this.deps.logger.info({ serial, deviceId: record.id, action: request.action, commandId }, 'device command done');
     if (outcome.reply.state === undefined) return { commandId, device: toView(record) };
     const updated = await this.registry.setState(serial, record.id, outcome.reply.state);
+    if (updated) this.states.superseded(serial, updated);
     const view = toView(updated ?? { ...record, state: outcome.reply.state });
     this.deps.events.toHome(serial, 'device:state', view);
     return { commandId, device: view };
+  }
+
+  private async forget(serial: string, deviceId: string, reason: 'removed' | 'retention'): Promise<boolean> {
+    const record = await this.registry.remove(serial, deviceId);
+    if (!record) return false;
+    this.states.forget(serial, deviceId);
+    // Its key goes too: an enrolled id can be enrolled again (a replaced device).
+    await this.deps.store.deleteDeviceKey(serial, deviceId);
+    await this.deps.link.disconnect?.(serial, deviceId);
+    this.deps.logger.info({ serial, deviceId, reason }, 'device forgotten');
+    this.deps.events.toHome(serial, 'device:removed', { id: deviceId, reason });
+    return true;
   }
 
   private async goOffline(serial: string, deviceId: string, connectionId: string): Promise<boolean> {
@@ -160,6 +267,32 @@ export class DeviceService {
     this.deps.logger.info({ serial, deviceId }, 'device offline');
     this.deps.events.toHome(serial, 'device:offline', toView(record));
     return true;
+  }
+}
+
+/** A guest's command outside its scope: an unseen device is absent (404), a disallowed action 403. */
+function scopeRefusal(access: DeviceAccess | undefined, input: CommandInput): AppError | null {
+  if (!access) return null;
+  if (!access.sees(input.deviceId)) return new AppError('device_not_found', `No device "${input.deviceId}" in this home.`);
+  if (!access.allows(input.deviceId, input.action)) return new AppError('insufficient_scope', `This grant may not "${input.action}" this device.`);
+  return null;
+}
+
+/** The audit log's word for how a command ended. */
+function outcomeOf(code: string): string {
+  switch (code) {
+    case 'command_rejected':
+      return 'rejected';
+    case 'device_timeout':
+      return 'timeout';
+    case 'device_offline':
+      return 'offline';
+    case 'insufficient_scope':
+      return 'denied';
+    case 'device_not_found':
+      return 'not_found';
+    default:
+      return code;
   }
 }
 

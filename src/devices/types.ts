@@ -1,3 +1,5 @@
+import type { AuditOrigin } from '../audit/types.ts';
+
 /** A device's state is whatever its agent reports: a JSON object the relay stores and relays, never interprets. */
 export type DeviceState = Record<string, unknown>;
 
@@ -8,6 +10,16 @@ export interface DeviceDescriptor {
   type: string;
   actions: string[];
   state: DeviceState;
+  /** Set by the MQTT bridge for the devices it brings (absent: a `/device` socket). */
+  source?: 'socket' | 'mqtt';
+  bridge?: DeviceBridge;
+}
+
+/** Which bridge driver speaks for a bridged device, its name there, and everything it announced. */
+export interface DeviceBridge {
+  driver: string;
+  name: string;
+  capabilities: string[];
 }
 
 /** The registry's record of a device; `connectionId` tells the current socket from a replaced one. */
@@ -26,6 +38,8 @@ export interface DeviceView {
   online: boolean;
   state: DeviceState;
   updatedAt: string;
+  source: 'socket' | 'mqtt';
+  bridge?: DeviceBridge;
 }
 
 export const toView = (r: DeviceRecord): DeviceView => ({
@@ -36,6 +50,8 @@ export const toView = (r: DeviceRecord): DeviceView => ({
   online: r.online,
   state: r.state,
   updatedAt: r.updatedAt,
+  source: r.source ?? 'socket',
+  ...(r.bridge ? { bridge: { ...r.bridge, capabilities: [...r.bridge.capabilities] } } : {}),
 });
 
 export interface CommandInput {
@@ -49,6 +65,21 @@ export interface CommandInput {
 export interface CommandActor {
   serial: string;
   scope: string;
+  /** Who the audit log names, and how the command came in. */
+  origin: AuditOrigin;
+  /** A guest's limits; absent for full grants and kiosks. */
+  access?: DeviceAccess | undefined;
+}
+
+/**
+ * What a scoped (guest) grant may do with devices. The device service asks it at every entry, so
+ * REST, dashboard sockets and events follow one rule.
+ */
+export interface DeviceAccess {
+  sees(deviceId: string): boolean;
+  allows(deviceId: string, action: string): boolean;
+  /** Counts one command against `maxUses`; throws insufficient_scope when none are left. */
+  spendUse(): Promise<void>;
 }
 
 /** The REST 200 body and the socket ack data. */

@@ -1,7 +1,10 @@
+import { forgetBridge } from '../bridges/mqtt/settings.ts';
 import { isoAt } from '../clock.ts';
 import type { Clock } from '../clock.ts';
 import { idempotencyPrefix } from '../devices/idempotency.ts';
 import { homeDeviceKeys } from '../devices/registry.ts';
+import { budgetKeyOf, CODE_REQUESTS_BUCKET } from '../pairing/budget.ts';
+import { rateLimitPrefix } from '../rate-limiter.ts';
 import { qrSessionPrefix } from '../qr/service.ts';
 import type { KeyValueStore, Store } from '../store/types.ts';
 
@@ -15,7 +18,7 @@ export interface Forgotten {
 /**
  * Everything a home owns, gone: the home record first (so nothing new can be paired or
  * authenticated while the rest goes), then its grants revoked, its devices, device keys,
- * idempotency records and approved QR sessions deleted. Runs in the CLI as well as a server, so
+ * idempotency records, approved QR sessions and pairing locks deleted. Runs in the CLI as well as a server, so
  * it touches only the store; live sockets follow the `removed` change each server watches.
  */
 export async function forgetHome(store: Store, clock: Clock, serial: string): Promise<Forgotten | null> {
@@ -28,7 +31,10 @@ export async function forgetHome(store: Store, clock: Clock, serial: string): Pr
   // The idempotency scopes the device routes and socket handlers use: each grant's, and the kiosks' of the home.
   let records = await deleteWithPrefixes(store, [idempotencyPrefix(`kiosk:${serial}`), ...grants.map((g) => idempotencyPrefix(`grant:${g.id}`))]);
   records += await forgetQrSessions(store, serial);
+  records += await forgetPairingBudget(store, serial);
   const deviceKeys = await store.deleteDeviceKeys(serial);
+  // A serial added again later must not start bridging the old home's broker.
+  await forgetBridge(store, serial);
   return { grants: grants.length, devices, deviceKeys, records };
 }
 
@@ -61,5 +67,13 @@ async function forgetQrSessions(store: Store, serial: string): Promise<number> {
     const session = await space.get<{ scannedBy?: { serial?: string } }>(key);
     if (session?.scannedBy?.serial === serial && (await space.del(key))) n++;
   }
+  return n;
+}
+
+/** A new home under the old serial starts unlocked, with a clean failure record and request count. */
+async function forgetPairingBudget(store: Store, serial: string): Promise<number> {
+  const n = (await store.del(budgetKeyOf(serial))) ? 1 : 0;
+  const space = store.ephemeral as KeyValueStore & Partial<Pick<Store, 'keysWithPrefix'>>;
+  if (space.keysWithPrefix) for (const key of await space.keysWithPrefix(rateLimitPrefix(CODE_REQUESTS_BUCKET, serial))) await space.del(key);
   return n;
 }

@@ -1,13 +1,16 @@
-import express, { Router } from 'express';
+import type express from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
+import { grantActor } from '../audit/types.ts';
+import { assertFullGrant } from '../grants/full.ts';
 import { isoAt } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { Services } from '../services.ts';
+import type { Services } from '../deps.ts';
 import { principalOf, requireAuth } from './auth.ts';
 import { limitPerIp } from './rate-limit.ts';
-import { parsePayload } from './validate.ts';
+import { parsePayload } from '../validation.ts';
 
-const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(512) });
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(512) });
 
 export function grantRoutes(services: Services, config: Config, json: express.RequestHandler): Router {
   const { grants, rateLimiter } = services;
@@ -26,17 +29,27 @@ export function grantRoutes(services: Services, config: Config, json: express.Re
 
   router.get('/api/v1/me', auth, (_req, res) => {
     const { grant, claims } = principalOf(res);
-    res.json({ grantId: grant.id, serial: grant.serial, clientName: grant.clientName, expiresAt: isoAt(claims.exp * 1000) });
+    const { guest } = grant;
+    res.json({
+      grantId: grant.id,
+      serial: grant.serial,
+      clientName: grant.clientName,
+      expiresAt: isoAt(claims.exp * 1000),
+      ...(guest ? { scope: guest.scope, notAfter: guest.notAfter, ...(guest.notBefore ? { notBefore: guest.notBefore } : {}) } : {}),
+    });
   });
 
+  // A guest sees and manages no other grant: who else holds a key to the home is the owner's business.
   router.get('/api/v1/grants', auth, async (_req, res) => {
-    const { grant } = principalOf(res);
-    res.json({ grants: await grants.list(grant.serial, grant.id) });
+    const principal = principalOf(res);
+    assertFullGrant(principal);
+    res.json({ grants: await grants.list(principal.grant.serial, principal.grant.id) });
   });
 
   router.delete('/api/v1/grants/:id', auth, async (req, res) => {
+    assertFullGrant(principalOf(res));
     const { grant } = principalOf(res);
-    await grants.revoke(grant.serial, String(req.params.id));
+    await grants.revoke(grant.serial, String(req.params.id), { actor: grantActor(grant), channel: 'rest' });
     res.status(204).end();
   });
 

@@ -18,8 +18,15 @@ export function isAllowedHost(host: string, allowed: readonly string[]): boolean
  * points at localhost on the port this relay is listening on (right for a relay on one machine).
  */
 export function publicBaseUrl(req: Request, config: Pick<Config, 'publicUrl' | 'allowedHosts'>): string {
+  return baseUrlFor({ host: req.get('host'), protocol: req.protocol, localPort: req.socket.localPort }, config);
+}
+
+/** The same decision for a socket handshake (a kiosk's guest invite) or a request. */
+export function baseUrlFor(
+  seen: { host: string | undefined; protocol: string; localPort: number | undefined },
+  config: Pick<Config, 'publicUrl' | 'allowedHosts'>,
+): string {
   if (config.publicUrl) return config.publicUrl;
-  const host = req.get('host');
-  if (host && isAllowedHost(host, config.allowedHosts)) return `${req.protocol}://${host.toLowerCase()}`;
-  return `http://localhost:${req.socket.localPort ?? 80}`;
+  if (seen.host && isAllowedHost(seen.host, config.allowedHosts)) return `${seen.protocol}://${seen.host.toLowerCase()}`;
+  return `http://localhost:${seen.localPort ?? 80}`;
 }

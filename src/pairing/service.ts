@@ -9,18 +9,21 @@ import type { Logger } from '../logger.ts';
 import type { HomeEvents, RequestOrigin } from '../ports.ts';
 import type { Store } from '../store/types.ts';
 import type { TokenResponse } from '../tokens/service.ts';
-import { type ActiveCode, type ClaimOutcome, judgeClaim, recordBurn } from './rules.ts';
+import type { PairingBudget } from './budget.ts';
+import { type ActiveCode, type BudgetRecord, type ClaimOutcome, judgeClaim } from './rules.ts';
 
 export type PairingOutcome = 'issued' | 'claimed' | 'wrong' | 'burned' | 'expired' | 'locked' | 'kiosk_offline';
 
 export interface PairingDeps {
-  config: Pick<Config, 'pairingCodeTtlMs' | 'pairingMaxAttempts' | 'pairingLockAfter' | 'pairingLockDurationMs' | 'publicUrl'>;
+  config: Pick<Config, 'pairingCodeTtlMs' | 'pairingMaxAttempts' | 'publicUrl'>;
   store: Store;
   clock: Clock;
   logger: Logger;
   events: HomeEvents;
   homes: HomeService;
   grants: GrantService;
+  /** The home's failure budget, locks and per-home code request limit. */
+  budget: PairingBudget;
   /** HMAC key for stored codes; the same on every instance (derived from the JWT secret). */
   codeKey: Buffer;
   onOutcome?: (outcome: PairingOutcome) => void;
@@ -30,6 +33,8 @@ export interface CodeRequest {
   serial?: string | undefined;
   clientName?: string | undefined;
   origin: RequestOrigin;
+  /** A kiosk's own `pairing:open`: not counted against the home's code request limit. */
+  fromKiosk?: boolean;
 }
 
 export interface CodeIssued {
@@ -41,9 +46,7 @@ export interface CodeIssued {
 /** How long a code's record outlives the code, so the expiry notice can tell "expired" from "claimed". */
 const RECORD_GRACE_MS = 60_000;
 
-const codeKeyOf = (serial: string) => `pairing:code:${serial}`;
-const lockKeyOf = (serial: string) => `pairing:lock:${serial}`;
-const burnsKeyOf = (serial: string) => `pairing:burns:${serial}`;
+export const codeKeyOf = (serial: string) => `pairing:code:${serial}`;
 
 /**
  * Six-digit pairing. The code lives in the Store only as an HMAC bound to its home, is pushed
@@ -65,6 +68,8 @@ export class PairingService {
       this.count('kiosk_offline');
       throw new AppError('kiosk_offline');
     }
+    // Counted only when a code would be made: a request refused kiosk_offline creates nothing.
+    if (!request.fromKiosk) await this.deps.budget.admitCodeRequest(serial);
     const code = sixDigitCode();
     const now = clock.now();
     const active: ActiveCode = {
@@ -96,7 +101,7 @@ export class PairingService {
     const { store, clock, events, logger } = this.deps;
     const home = await this.deps.homes.resolve(input.serial);
     const serial = home.serial;
-    await this.assertUnlocked(serial);
+    const budget = await this.assertUnlocked(serial);
     const candidate = this.hashCode(serial, input.code);
     const now = clock.now();
     const outcome = await store.ephemeral.update<ActiveCode, ClaimOutcome>(codeKeyOf(serial), (current) =>
@@ -109,19 +114,22 @@ export class PairingService {
       case 'wrong':
         this.count('wrong');
         logger.info({ serial, ip: input.ip, attemptsLeft: outcome.attemptsLeft }, 'pairing claim with a wrong code');
+        // Every wrong claim counts against the home, so swapping codes before they burn gains nothing.
+        await this.deps.budget.recordFailure(serial, false);
         throw new AppError('invalid_code', undefined, { attemptsLeft: outcome.attemptsLeft });
       case 'burned':
         this.count('burned');
         this.clearExpiryNotice(serial);
         logger.warn({ serial, ip: input.ip }, 'pairing code burned after too many wrong claims');
         events.toKiosks(serial, 'pairing:burned', {});
-        await this.countBurn(serial, now);
+        await this.deps.budget.recordFailure(serial, true);
         throw new AppError('too_many_attempts');
       case 'ok': {
         this.count('claimed');
         this.clearExpiryNotice(serial);
         const clientName = input.clientName ?? 'Unnamed client';
-        const tokens = await this.deps.grants.create(serial, clientName, 'code', input.ip, home);
+        const tokens = await this.deps.grants.create(serial, clientName, 'code', input.ip, { knownHome: home });
+        await this.deps.budget.recordSuccess(serial, budget);
         events.toKiosks(serial, 'pairing:claimed', { grantId: tokens.grantId, clientName });
         logger.info({ serial, ip: input.ip, grantId: tokens.grantId }, 'pairing code claimed');
         return tokens;
@@ -143,30 +151,28 @@ export class PairingService {
 
   /** When pairing for the home is locked, until when (ISO); null when it is not. */
   async lockedUntil(serial: string): Promise<string | null> {
-    const lock = await this.deps.store.get<{ until: number }>(lockKeyOf(serial));
-    return lock && lock.until > this.deps.clock.now() ? isoAt(lock.until) : null;
+    const lock = await this.deps.budget.lock(serial);
+    return lock ? isoAt(lock.until) : null;
   }
 
-  private async assertUnlocked(serial: string): Promise<void> {
-    const lock = await this.deps.store.get<{ until: number }>(lockKeyOf(serial));
-    if (lock && lock.until > this.deps.clock.now()) {
+  /** The kiosk's `pairing:unlock`: lifts the lock and resets the escalation. */
+  async unlock(serial: string): Promise<void> {
+    await this.deps.budget.unlock(serial);
+  }
+
+  /** A lock withdraws the active code: claims already in flight find nothing to guess at. */
+  async withdrawCode(serial: string): Promise<void> {
+    await this.deps.store.ephemeral.del(codeKeyOf(serial));
+    this.clearExpiryNotice(serial);
+  }
+
+  private async assertUnlocked(serial: string): Promise<BudgetRecord | null> {
+    try {
+      return await this.deps.budget.openRecord(serial);
+    } catch (err) {
       this.count('locked');
-      const retryAfter = Math.ceil((lock.until - this.deps.clock.now()) / 1000);
-      throw new AppError('pairing_locked', undefined, { until: isoAt(lock.until) }, { 'Retry-After': String(retryAfter) });
+      throw err;
     }
-  }
-
-  private async countBurn(serial: string, now: number): Promise<void> {
-    const { store, config, events, logger } = this.deps;
-    const burnsInWindow = await store.update<number[], number>(burnsKeyOf(serial), (burns) =>
-      recordBurn(burns, now, 3_600_000),
-    );
-    if (burnsInWindow < config.pairingLockAfter) return;
-    const until = now + config.pairingLockDurationMs;
-    await store.set(lockKeyOf(serial), { until }, until);
-    await store.del(burnsKeyOf(serial));
-    logger.warn({ serial, until: isoAt(until) }, 'pairing locked after repeated burned codes');
-    events.toKiosks(serial, 'pairing:locked', { until: isoAt(until) });
   }
 
   private hashCode(serial: string, code: string): string {

@@ -1,3 +1,6 @@
+import type { AuditService } from '../audit/service.ts';
+import { grantActor, systemOrigin } from '../audit/types.ts';
+import { assertFullGrant } from '../grants/full.ts';
 import type { Clock } from '../clock.ts';
 import { isoAt } from '../clock.ts';
 import type { Config } from '../config.ts';
@@ -33,6 +36,7 @@ export interface QrDeps {
   clock: Clock;
   logger: Logger;
   grants: GrantService;
+  audit: AuditService;
 }
 
 export interface QrCreated {
@@ -82,10 +86,12 @@ export const sessionRef = (id: string) => sha256Hex(id).slice(0, 10);
 const approverOf = ({ grant }: Principal): Approver => ({ grantId: grant.id, serial: grant.serial, clientName: grant.clientName });
 
 /**
- * Hook: may this grant approve a QR login? Every grant of this build is a full grant; scoped
- * (guest) grants get 403 `insufficient_scope` here once they exist.
+ * May this grant approve a QR login? Only a full grant: a guest approving would mint a full grant
+ * for whoever showed the QR, escaping its own scope and end (403 `insufficient_scope`).
  */
-export function assertMayApproveQr(_principal: Principal): void {}
+export function assertMayApproveQr(principal: Principal): void {
+  assertFullGrant(principal);
+}
 
 /**
  * QR login: a new browser opens a session, a paired phone approves it by its scan id, and a
@@ -152,6 +158,7 @@ export class QrService {
     const id = await this.sessionIdOf(scanId);
     await this.decide(id, scanId, 'approved', principal, clientName);
     this.deps.logger.info({ session: sessionRef(id), serial: principal.grant.serial, approver: principal.grant.id }, 'qr session approved');
+    this.audited(principal, 'qr.approved');
     await this.notify(id, 'approved');
   }
 
@@ -159,6 +166,7 @@ export class QrService {
     const id = await this.sessionIdOf(scanId);
     await this.decide(id, scanId, 'denied', principal);
     this.deps.logger.info({ session: sessionRef(id), approver: principal.grant.id }, 'qr session denied');
+    this.audited(principal, 'qr.denied');
     await this.notify(id, 'denied');
   }
 
@@ -196,7 +204,7 @@ export class QrService {
     }
     if (!listening()) {
       // Nobody is left to receive them: the grant goes and another stream may collect a fresh one.
-      await grants.revoke(decision.serial, tokens.grantId).catch(() => undefined);
+      await grants.revoke(decision.serial, tokens.grantId, systemOrigin).catch(() => undefined);
       await giveBack();
       return { kind: 'gone' };
     }
@@ -213,7 +221,7 @@ export class QrService {
   async rotate(id: string, expected: string): Promise<boolean> {
     const { clock, config } = this.deps;
     const session = await this.read(id);
-    if (!session || session.status !== 'pending' || session.scanId !== expected) return false;
+    if (session?.status !== 'pending' || session.scanId !== expected) return false;
     if (clock.now() < session.scanIssuedAt + config.qrScanRotationMs) return false;
     const scanId = randomId(ID_BYTES);
     if (!(await this.kv.setIfAbsent(scanKeyOf(scanId), { sessionId: id }, session.expiresAt))) return false;
@@ -252,6 +260,11 @@ export class QrService {
     if (outcome.kind === 'none') throw new AppError('session_not_found');
     if (outcome.kind === 'completed') throw new AppError('session_completed');
     return outcome.session;
+  }
+
+  /** The session's ids are credentials of a kind: the audit entry names only who decided. */
+  private audited(principal: Principal, event: string): void {
+    this.deps.audit.record(principal.grant.serial, { actor: grantActor(principal.grant), channel: 'rest', event, outcome: 'ok' });
   }
 
   private async notify(id: string, status: QrStatus): Promise<void> {

@@ -1,7 +1,8 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { type AppError, toAppError } from '../errors.ts';
-import { parsePayload } from '../http/validate.ts';
+import { AppError, toAppError } from '../errors.ts';
+import { parsePayload } from '../validation.ts';
+import { MAX_JSON_DEPTH, valueTooDeep } from '../json-depth.ts';
 import type { Logger } from '../logger.ts';
 
 export type AckReply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
@@ -24,6 +25,8 @@ export function onAck<S extends z.ZodType>(
     const ack = typeof last === 'function' ? (args.pop() as (reply: AckReply) => void) : undefined;
     let reply: AckReply;
     try {
+      // Before zod or anything else walks the payload recursively.
+      if (valueTooDeep(args[0])) throw tooDeep();
       reply = { ok: true, data: await handler(parsePayload(schema, args[0])) };
     } catch (err) {
       const appError = toAppError(err);
@@ -33,6 +36,8 @@ export function onAck<S extends z.ZodType>(
     ack?.(reply);
   });
 }
+
+const tooDeep = () => new AppError('invalid_request', `The payload nests deeper than ${MAX_JSON_DEPTH} levels.`);
 
 /** A refused handshake: the client sees connect_error with message = code and data = { code }. */
 export function refusal(code: string): Error & { data: { code: string } } {

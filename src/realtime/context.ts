@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { Services } from '../services.ts';
+import type { Services } from '../deps.ts';
 import type { TrustProxy } from './socket-origin.ts';
 
 /** What namespace handlers need: the services they call and how to read a socket's origin. */

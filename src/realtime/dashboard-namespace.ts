@@ -37,18 +37,37 @@ export function attachDashboard(
 
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal as Principal;
-    void socket.join([rooms.home(principal.grant.serial), rooms.grant(principal.grant.id)]);
+    void socket.join([...deviceRoomsOf(principal), rooms.grant(principal.grant.id)]);
     const expiry = { timer: undefined as NodeJS.Timeout | undefined };
-    disconnectAtExpiry(socket, principal.claims.exp * 1000, clock, expiry);
+    // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
+    const { guest } = principal.grant;
+    if (guest) disconnectAtExpiry(socket, Date.parse(guest.notAfter), clock, expiry, 'grant:expired', { grantId: principal.grant.id, notAfter: guest.notAfter });
+    else disconnectAtExpiry(socket, principal.claims.exp * 1000, clock, expiry, 'token:expired', {});
     socket.on('disconnect', () => clearTimeout(expiry.timer));
     for (const feature of features) feature(socket, principal);
   });
 }
 
-function disconnectAtExpiry(socket: Socket, expiresAt: number, clock: Clock, holder: { timer: NodeJS.Timeout | undefined }): void {
+/**
+ * A full grant's dashboard follows its home's device events; a guest's only those of the devices
+ * its scope names (scope "*": all of them), so nothing outside its scope ever reaches it.
+ */
+function deviceRoomsOf({ grant }: Principal): string[] {
+  const devices = grant.guest?.scope.devices ?? '*';
+  return devices === '*' ? [rooms.home(grant.serial)] : devices.map((id) => rooms.deviceWatchers(grant.serial, id));
+}
+
+function disconnectAtExpiry(
+  socket: Socket,
+  expiresAt: number,
+  clock: Clock,
+  holder: { timer: NodeJS.Timeout | undefined },
+  event: string,
+  payload: unknown,
+): void {
   holder.timer = setTimeout(() => {
-    if (clock.now() < expiresAt) return disconnectAtExpiry(socket, expiresAt, clock, holder);
-    socket.emit('token:expired', {});
+    if (clock.now() < expiresAt) return disconnectAtExpiry(socket, expiresAt, clock, holder, event, payload);
+    socket.emit(event, payload);
     socket.disconnect();
   }, Math.min(Math.max(0, expiresAt - clock.now()), MAX_TIMER_MS));
   holder.timer.unref();

@@ -21,6 +21,10 @@ export class SocketDeviceLink implements DeviceLink {
     }
   }
 
+  async disconnect(serial: string, deviceId: string): Promise<void> {
+    this.io.of(namespaces.device).in(rooms.device(serial, deviceId)).disconnectSockets(true);
+  }
+
   async isConnected(serial: string, deviceId: string): Promise<boolean> {
     const sockets = await this.io.of(namespaces.device).in(rooms.device(serial, deviceId)).fetchSockets();
     return sockets.length > 0;

@@ -5,6 +5,8 @@ import { deviceCredentials, deviceDescriptorSchema, stateMessage } from '../devi
 import type { DeviceDescriptor } from '../devices/types.ts';
 import { type DeviceKeyService, presented } from '../credentials/device-keys.ts';
 import type { HandshakeGuard } from '../credentials/handshake-guard.ts';
+import { AppError } from '../errors.ts';
+import { valueTooDeep } from '../json-depth.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestOrigin } from '../ports.ts';
 import { onAck, refusal } from './ack.ts';
@@ -28,6 +30,8 @@ export interface DeviceNamespaceDeps {
  */
 export function attachDevices(nsp: Namespace, { devices, deviceKeys, handshakes, originOf, logger, instanceId }: DeviceNamespaceDeps): void {
   nsp.use(async (socket, next) => {
+    // Nesting is checked before zod (or the state size check's JSON.stringify) walks the description.
+    if (valueTooDeep(socket.handshake.auth)) return next(refusal('invalid_request'));
     const credentials = deviceCredentials.safeParse(socket.handshake.auth);
     if (!credentials.success) return next(refusal('invalid_request'));
     const { serial, deviceId, hubKey, deviceKey } = credentials.data;
@@ -41,6 +45,8 @@ export function attachDevices(nsp: Namespace, { devices, deviceKeys, handshakes,
     const described = deviceDescriptorSchema.safeParse(socket.handshake.auth);
     if (!described.success) return next(refusal('invalid_request'));
     const { deviceId: id, ...rest } = described.data;
+    // A new id past MAX_DEVICES_PER_HOME is refused here; registering checks again atomically.
+    if (!(await devices.hasRoomFor(serial, id).catch(() => true))) return next(refusal('too_many_devices'));
     socket.data.serial = serial;
     socket.data.device = { id, ...rest } satisfies DeviceDescriptor;
     next();
@@ -59,7 +65,8 @@ export function attachDevices(nsp: Namespace, { devices, deviceKeys, handshakes,
       .then(() => devices.connected(serial, device, connectionId))
       .then(() => nsp.in(room).except(socket.id).disconnectSockets())
       .catch((err: unknown) => {
-        logger.error({ err, serial, deviceId: device.id }, 'device registration failed');
+        if (err instanceof AppError && err.code === 'too_many_devices') logger.warn({ serial, deviceId: device.id }, 'device refused: home is full');
+        else logger.error({ err, serial, deviceId: device.id }, 'device registration failed');
         socket.disconnect(true);
       });
 

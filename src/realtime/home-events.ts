@@ -22,9 +22,14 @@ export class SocketHomeEvents implements HomeEvents {
     this.io.of(namespaces.kiosk).to(rooms.home(serial)).emit(event, payload);
   }
 
-  toHome(serial: string, event: string, payload: unknown): void {
-    this.io.of(namespaces.kiosk).to(rooms.home(serial)).emit(event, payload);
-    this.io.of(namespaces.dashboard).to(rooms.home(serial)).emit(event, payload);
+  /** Device events: a guest's dashboard is in the device's watcher room only when its scope names the device. */
+  toHome(serial: string, event: string, payload: unknown, options: { volatile?: boolean } = {}): void {
+    const kiosks = this.io.of(namespaces.kiosk).to(rooms.home(serial));
+    (options.volatile ? kiosks.volatile : kiosks).emit(event, payload);
+    const deviceId = (payload as { id?: unknown } | null)?.id;
+    const home = this.io.of(namespaces.dashboard).to(rooms.home(serial));
+    const dashboards = typeof deviceId === 'string' ? home.to(rooms.deviceWatchers(serial, deviceId)) : home;
+    (options.volatile ? dashboards.volatile : dashboards).emit(event, payload);
   }
 
   endGrantSessions(grantId: string): void {

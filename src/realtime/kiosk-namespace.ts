@@ -1,5 +1,6 @@
 import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
+import { kioskOrigin } from '../audit/types.ts';
 import { hubKeyMatches, presented } from '../credentials/device-keys.ts';
 import type { RealtimeContext } from './context.ts';
 import { onAck, refusal } from './ack.ts';
@@ -46,24 +47,29 @@ export function attachKiosk(nsp: Namespace, { services, logger, trustProxy }: Re
     logger.info({ serial, ip: socketOrigin(socket, trustProxy).ip }, 'kiosk connected');
 
     onAck(socket, logger, 'pairing:open', empty, async () => {
-      const issued = await services.pairing.requestCode({ serial, clientName: 'Intercom', origin: socketOrigin(socket, trustProxy) });
+      const issued = await services.pairing.requestCode({ serial, clientName: 'Intercom', origin: socketOrigin(socket, trustProxy), fromKiosk: true });
       return { expiresAt: issued.expiresAt, ttlSeconds: issued.ttlSeconds };
     });
     onAck(socket, logger, 'pairing:cancel', empty, async () => {
       await services.pairing.cancel(serial);
       return {};
     });
+    onAck(socket, logger, 'pairing:unlock', empty, async () => {
+      await services.pairing.unlock(serial);
+      return {};
+    });
     onAck(socket, logger, 'grants:list', empty, async () => ({ grants: await services.grants.list(serial) }));
     onAck(socket, logger, 'grant:revoke', revokeBody, async ({ grantId }) => {
-      await services.grants.revoke(serial, grantId);
+      await services.grants.revoke(serial, grantId, kioskOrigin);
       return {};
     });
     // A device key bound to one deviceId, shown once here; from now on that deviceId needs it.
     // A kiosk never replaces a key: that would hand an enrolled device to whoever holds the hub key.
-    onAck(socket, logger, 'device:enroll', enrollBody, async ({ deviceId }) => ({
-      deviceId,
-      deviceKey: await services.deviceKeys.issue(serial, deviceId, { replace: false }),
-    }));
+    onAck(socket, logger, 'device:enroll', enrollBody, async ({ deviceId }) => {
+      const deviceKey = await services.deviceKeys.issue(serial, deviceId, { replace: false });
+      services.audit.record(serial, { ...kioskOrigin, event: 'device.enrolled', target: deviceId, outcome: 'ok' });
+      return { deviceId, deviceKey };
+    });
     for (const feature of features) feature(socket, serial);
     // A kiosk that connects during a lock must show it too, not only kiosks online when it began.
     services.pairing

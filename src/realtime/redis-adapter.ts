@@ -1,12 +1,14 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import type { ServerOptions } from '../server.ts';
+import type { Server as SocketServer } from 'socket.io';
 import type { Logger } from '../logger.ts';
 import { closeRedis, connectRedis, type RedisClient, type RedisTarget } from '../store/redis-connection.ts';
 import { keySlot } from '../store/redis-slot.ts';
 
+type SocketAdapter = NonNullable<Parameters<SocketServer['adapter']>[0]>;
+
 export interface RedisAdapterHandle {
   /** Pass to `createServer(deps, { adapter })`. */
-  adapter: NonNullable<ServerOptions['adapter']>;
+  adapter: NonNullable<Parameters<SocketServer['adapter']>[0]>;
   /** Closes both Redis connections; call after the Socket.IO server is closed. */
   close(): Promise<void>;
 }
@@ -62,7 +64,7 @@ export async function createRedisAdapter(options: RedisAdapterOptions): Promise<
  * reporting a device held by another instance as offline (which would also be written to the
  * registry). Its publishes are already caught by socket.io-adapter.
  */
-function shardedAdapter(pub: RedisClient, sub: RedisClient, keyPrefix: string, logger: Logger | undefined): NonNullable<ServerOptions['adapter']> {
+function shardedAdapter(pub: RedisClient, sub: RedisClient, keyPrefix: string, logger: Logger | undefined): SocketAdapter {
   const factory = createShardedAdapter(pub, quietSubscriber(sub, logger), { channelPrefix: `${keyPrefix}socket.io`, subscriptionMode: 'dynamic' });
   const cluster = pub as unknown as { slots: ({ master: unknown } | undefined)[]; nodeClient(node: unknown): Promise<RedisClient> };
   // PUBSUB names no key, so node-redis would send it to any node: ask the channel's slot owner.
@@ -88,7 +90,7 @@ function shardedAdapter(pub: RedisClient, sub: RedisClient, keyPrefix: string, l
         },
       );
     return adapter;
-  } as unknown as NonNullable<ServerOptions['adapter']>;
+  } as unknown as SocketAdapter;
 }
 
 /**

@@ -3,6 +3,8 @@ export const rooms = {
   home: (serial: string) => `home:${serial}`,
   grant: (grantId: string) => `grant:${grantId}`,
   device: (serial: string, deviceId: string) => `device:${serial}:${deviceId}`,
+  /** Dashboards of guests who may see this device (they never join the home room). */
+  deviceWatchers: (serial: string, deviceId: string) => `watch:${serial}:${deviceId}`,
 };
 
 export const namespaces = { kiosk: '/kiosk', device: '/device', dashboard: '/' } as const;

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.ts';
+import { MemoryAuditBackend } from '../audit/memory-backend.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import type {
@@ -28,6 +29,7 @@ interface Entry {
 export class MemoryStore extends LocalPubSub implements Store {
   readonly kind = 'memory' as const;
   readonly ephemeral: KeyValueStore = this;
+  readonly audit = new MemoryAuditBackend();
   private readonly homes = new Map<string, HomeRecord>();
   private readonly grants = new Map<string, GrantRecord>();
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();

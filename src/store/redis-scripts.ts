@@ -15,7 +15,7 @@ export interface Script {
   readonly sha: string;
 }
 
-const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+export const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
 
 /** Splits "<exp>:<body>" (shared by the scripts below). */
 const parseEntry = `

@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.ts';
+import { RedisAuditBackend } from '../audit/redis-backend.ts';
 import { AppError } from '../errors.ts';
+import type { GuestTerms } from '../guests/terms.ts';
 import type { Logger } from '../logger.ts';
 import { closeRedis, connectRedis, describeTarget, isCluster, type RedisClient, translateRedisError } from './redis-connection.ts';
 import { encodeEntry, gcTtlMs, GC_GRACE_MS, liveEntry } from './redis-entry.ts';
@@ -63,6 +65,7 @@ export class RedisStore implements Store {
   private readonly lifecycle: RedisLifecycle;
   private readonly cluster: boolean;
   private waitReplicas = 0;
+  readonly audit: RedisAuditBackend;
 
   private constructor(
     private readonly client: RedisClient,
@@ -73,6 +76,7 @@ export class RedisStore implements Store {
     this.prefix = keyPrefix;
     this.cluster = isCluster(client);
     this.lifecycle = new RedisLifecycle(client, (...parts) => this.key(...parts), (kind, serial) => this.homeKey(kind, serial));
+    this.audit = new RedisAuditBackend(client, (...parts) => this.key(...parts), (kind, serial) => this.homeKey(kind, serial));
   }
 
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -166,7 +170,8 @@ export class RedisStore implements Store {
 
   createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
     return this.guard(async () => {
-      const { revokedAt, ...live } = grant;
+      const { revokedAt, guest, ...rest } = grant;
+      const live = guest ? { ...rest, guest: JSON.stringify(guest) } : rest;
       const fields = revokedAt === null ? live : { ...live, revokedAt };
       if (this.cluster) {
         // Three slots: the home's index, then the refresh token, then the grant that makes both count.
@@ -410,5 +415,6 @@ function toGrant(h: Record<string, string>): GrantRecord | null {
     ip: h.ip ?? '',
     revokedAt: h.revokedAt ?? null,
     ...(h.generation !== undefined ? { generation: h.generation } : {}),
+    ...(h.guest ? { guest: JSON.parse(h.guest) as GuestTerms } : {}),
   };
 }

@@ -2,43 +2,6 @@ import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import type { DeviceKeyRecord, HomeChange, Unsubscribe } from './types.ts';
 
-/**
- * Home lifecycle on SQLite: device keys, the columns homes and grants gained for them, and home
- * changes made by another process (the CLI). Each statement stands alone and is idempotent, so
- * the schema-migration step (user_version) can fold them in as they are.
- */
-export const lifecycleSchema = [
-  `CREATE TABLE IF NOT EXISTS device_keys (
-  serial TEXT NOT NULL,
-  device_id TEXT NOT NULL,
-  key_hash TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  PRIMARY KEY (serial, device_id)
-)`,
-  `CREATE TABLE IF NOT EXISTS home_changes (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  serial TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  origin TEXT NOT NULL,
-  at INTEGER NOT NULL
-)`,
-];
-
-/** Columns added to existing tables (ALTER TABLE ADD COLUMN, only when missing). */
-const addedColumns: { table: string; column: string; declaration: string }[] = [
-  { table: 'homes', column: 'generation', declaration: "TEXT NOT NULL DEFAULT ''" },
-  { table: 'homes', column: 'device_auth', declaration: "TEXT NOT NULL DEFAULT 'hub-key'" },
-  { table: 'grants', column: 'generation', declaration: 'TEXT' },
-];
-
-export function migrateLifecycle(db: Database.Database): void {
-  for (const statement of lifecycleSchema) db.exec(statement);
-  for (const { table, column, declaration } of addedColumns) {
-    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
-    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
-  }
-}
-
 /** Another process's change reaches a watching server within this (plus the handler's time). */
 const POLL_MS = 1000;
 /** Rows only need to live until every server polled them; an hour is generous. */
@@ -51,7 +14,7 @@ interface ChangeRow {
   origin: string;
 }
 
-/** Device keys and cross-process home changes over one SQLite database. */
+/** Device keys and cross-process home changes over one SQLite database (tables: sqlite-migrations.ts, version 2). */
 export class SqliteLifecycle {
   /** Names this process's rows: its own changes are delivered in process, not again by the poll. */
   private readonly origin = randomBytes(9).toString('base64url');
@@ -62,7 +25,6 @@ export class SqliteLifecycle {
   private lastSeq = 0;
 
   constructor(private readonly db: Database.Database) {
-    migrateLifecycle(db);
     this.q = {
       putKey: db.prepare(
         `INSERT INTO device_keys (serial, device_id, key_hash, created_at) VALUES (@serial, @deviceId, @keyHash, @createdAt)
@@ -124,7 +86,10 @@ export class SqliteLifecycle {
   }
 
   private poll(): void {
-    if (!this.db.open) return this.stop();
+    if (!this.db.open) {
+      this.stop();
+      return;
+    }
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;

@@ -1,10 +1,14 @@
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
+import { SqliteAuditBackend } from '../audit/sqlite-backend.ts';
+import type { GuestTerms } from '../guests/terms.ts';
+import type { AuditBackend } from '../audit/types.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import { MemoryStore, withHomeDefaults } from './memory.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { SqliteLifecycle } from './sqlite-lifecycle.ts';
+import { migrateSqlite } from './sqlite-migrations.ts';
 import type {
   DeviceAuthMode,
   DeviceKeyRecord,
@@ -20,38 +24,6 @@ import type {
   UpdateOutcome,
 } from './types.ts';
 
-const schema = `
-CREATE TABLE IF NOT EXISTS homes (
-  serial TEXT PRIMARY KEY,
-  hub_key_hash TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS grants (
-  id TEXT PRIMARY KEY,
-  serial TEXT NOT NULL,
-  client_name TEXT NOT NULL,
-  method TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  last_used_at TEXT NOT NULL,
-  ip TEXT NOT NULL,
-  revoked_at TEXT
-);
-CREATE INDEX IF NOT EXISTS grants_by_serial ON grants (serial, created_at);
-CREATE TABLE IF NOT EXISTS refresh_tokens (
-  hash TEXT PRIMARY KEY,
-  grant_id TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  used_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS refresh_tokens_by_expiry ON refresh_tokens (expires_at);
-CREATE TABLE IF NOT EXISTS kv (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS kv_by_expiry ON kv (expires_at);
-`;
-
 interface GrantRow {
   id: string;
   serial: string;
@@ -62,6 +34,7 @@ interface GrantRow {
   ip: string;
   revoked_at: string | null;
   generation: string | null;
+  guest: string | null;
 }
 
 interface HomeRow {
@@ -90,6 +63,7 @@ const toGrant = (r: GrantRow): GrantRecord => ({
   ip: r.ip,
   revokedAt: r.revoked_at,
   ...(r.generation !== null ? { generation: r.generation } : {}),
+  ...(r.guest ? { guest: JSON.parse(r.guest) as GuestTerms } : {}),
 });
 
 export interface SqliteOptions {
@@ -107,6 +81,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   readonly kind = 'sqlite' as const;
   /** One process owns this database, so short-lived records can stay in its memory. */
   readonly ephemeral: KeyValueStore;
+  readonly audit: AuditBackend;
   private readonly db: Database.Database;
   private readonly q;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -124,8 +99,14 @@ export class SqliteStore extends LocalPubSub implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(schema);
+    try {
+      migrateSqlite(this.db, file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.lifecycle = new SqliteLifecycle(this.db);
+    this.audit = new SqliteAuditBackend(this.db);
     if (options.checkpointInWorker !== false) this.checkpointer = new SqliteCheckpointer(this.db, file, options.onProblem);
     const db = this.db;
     this.q = {
@@ -140,8 +121,8 @@ export class SqliteStore extends LocalPubSub implements Store {
       setDeviceAuth: db.prepare('UPDATE homes SET device_auth = ? WHERE serial = ?'),
       kvKeysFrom: db.prepare('SELECT key FROM kv WHERE key >= ? AND expires_at > ? ORDER BY key'),
       insertGrant: db.prepare(
-        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation)
-         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation)`,
+        `INSERT INTO grants (id, serial, client_name, method, created_at, last_used_at, ip, revoked_at, generation, guest)
+         VALUES (@id, @serial, @clientName, @method, @createdAt, @lastUsedAt, @ip, @revokedAt, @generation, @guest)`,
       ),
       getGrant: db.prepare('SELECT * FROM grants WHERE id = ?'),
       listGrants: db.prepare('SELECT * FROM grants WHERE serial = ? AND revoked_at IS NULL ORDER BY created_at'),
@@ -214,7 +195,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   async createGrant(grant: GrantRecord, firstRefreshToken?: RefreshTokenRecord) {
     // One commit for both: a grant never exists without its first refresh token, and pairing pays one write.
     this.db.transaction(() => {
-      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null });
+      this.q.insertGrant.run({ ...grant, generation: grant.generation ?? null, guest: grant.guest ? JSON.stringify(grant.guest) : null });
       if (firstRefreshToken) this.insertRefresh(firstRefreshToken);
     })();
   }

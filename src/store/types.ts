@@ -1,3 +1,6 @@
+import type { AuditBackend } from '../audit/types.ts';
+import type { GuestTerms } from '../guests/terms.ts';
+
 /**
  * The Store: everything that must be shared by all instances or survive a restart.
  * Durable records (homes, grants, refresh tokens) have typed methods; short-lived records
@@ -56,6 +59,8 @@ export interface GrantRecord {
   revokedAt: string | null;
   /** The home's generation when the grant was made (absent: before generations existed). */
   generation?: string;
+  /** A scoped (guest) grant's terms; absent for a full grant. */
+  guest?: GuestTerms;
 }
 
 export interface RefreshTokenRecord {
@@ -108,6 +113,8 @@ export interface Store extends KeyValueStore, PubSub {
    * single-node SQLite store, which keeps them in memory and saves two commits per pairing.
    */
   readonly ephemeral: KeyValueStore;
+  /** The hash-chained audit log of every home (src/audit/). */
+  readonly audit: AuditBackend;
 
   getHome(serial: string): Promise<HomeRecord | null>;
   /**

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { randomId, sha256Hex } from '../crypto.ts';
 import { AppError } from '../errors.ts';
+import type { GuestScope } from '../guests/terms.ts';
 import type { GrantRecord, RefreshTokenRecord, Store } from '../store/types.ts';
 
 export interface AccessClaims {
@@ -26,7 +27,13 @@ export interface TokenResponse {
   refreshToken: string;
   grantId: string;
   serial: string;
+  /** Guest grants only: what they may do and when they end. */
+  scope?: GuestScope;
+  notAfter?: string;
 }
+
+/** What minting needs of a grant: a guest grant's tokens never outlive its notAfter. */
+type TokenGrant = Pick<GrantRecord, 'id' | 'serial' | 'generation' | 'guest'>;
 
 type TokenConfig = Pick<Config, 'jwtIssuer' | 'jwtAudience' | 'accessTokenTtlMs' | 'refreshTokenTtlMs'>;
 
@@ -44,10 +51,11 @@ export class TokenService {
     this.key = createSecretKey(Buffer.from(jwtSecret, 'utf8'));
   }
 
-  signAccess(grant: Pick<GrantRecord, 'id' | 'serial' | 'generation'>): { token: string; expiresAt: number } {
+  signAccess(grant: TokenGrant): { token: string; expiresAt: number } {
     const { config, clock } = this.deps;
     const iat = Math.floor(clock.now() / 1000);
-    const exp = iat + Math.floor(config.accessTokenTtlMs / 1000);
+    const ttlEnd = iat + Math.floor(config.accessTokenTtlMs / 1000);
+    const exp = grant.guest ? Math.min(ttlEnd, Math.floor(Date.parse(grant.guest.notAfter) / 1000)) : ttlEnd;
     const token = jwt.sign({ api_serial: grant.serial, gen: grant.generation ?? '', iat, exp }, this.key, {
       algorithm: 'HS256',
       subject: grant.id,
@@ -77,27 +85,35 @@ export class TokenService {
   }
 
   /** A new access token and a new refresh token for the grant, stored. */
-  async issuePair(grant: Pick<GrantRecord, 'id' | 'serial' | 'generation'>): Promise<TokenResponse> {
+  async issuePair(grant: TokenGrant): Promise<TokenResponse> {
     const { response, refresh } = this.mintPair(grant);
     await this.deps.store.putRefreshToken(refresh);
     return response;
   }
 
   /** A token pair and the refresh token's record, not yet stored (a new grant stores both in one write). */
-  mintPair(grant: Pick<GrantRecord, 'id' | 'serial' | 'generation'>): { response: TokenResponse; refresh: RefreshTokenRecord } {
+  mintPair(grant: TokenGrant): { response: TokenResponse; refresh: RefreshTokenRecord } {
     const { config, clock } = this.deps;
+    const now = clock.now();
     const access = this.signAccess(grant);
     const refreshToken = randomId(32);
+    const refreshEnd = now + config.refreshTokenTtlMs;
     return {
-      refresh: { hash: sha256Hex(refreshToken), grantId: grant.id, expiresAt: clock.now() + config.refreshTokenTtlMs, usedAt: null },
+      refresh: {
+        hash: sha256Hex(refreshToken),
+        grantId: grant.id,
+        expiresAt: grant.guest ? Math.min(refreshEnd, Date.parse(grant.guest.notAfter)) : refreshEnd,
+        usedAt: null,
+      },
       response: {
         success: true,
         token: access.token,
         tokenType: 'Bearer',
-        expiresIn: Math.floor(config.accessTokenTtlMs / 1000),
+        expiresIn: Math.max(0, access.expiresAt / 1000 - Math.floor(now / 1000)),
         refreshToken,
         grantId: grant.id,
         serial: grant.serial,
+        ...(grant.guest ? { scope: grant.guest.scope, notAfter: grant.guest.notAfter } : {}),
       },
     };
   }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Plug } from '../../src/simulator/models/plug.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import { HUB_KEY } from '../helpers/relay.ts';
+import { connectKiosk, HUB_KEY, pair } from '../helpers/relay.ts';
 import { audit } from './a11y.ts';
 import { publishScreenshot, screenshot } from './harness.ts';
 import { Dashboard, Kiosk, textOf } from './pages.ts';
@@ -72,6 +72,17 @@ describeInBrowser('kiosk and dashboard: devices in a real browser', {}, (suite) 
     await textOf(dash.device('Porch plug'), /Offline/);
     await dash.device('Porch plug').getByRole('switch', { name: 'Porch plug power' }).click();
     await textOf(dash.device('Porch plug').locator('.device-error'), /The device is offline\./);
+  });
+
+  it('drops a removed device from both screens', async () => {
+    // A second paired client removes it (pairing through a kiosk socket of its own, not the page's).
+    const kioskSocket = await connectKiosk(suite.relay);
+    const { token } = await pair(suite.relay, { kiosk: kioskSocket });
+    kioskSocket.close();
+    const res = await fetch(`${suite.relay.url}/api/v1/devices/porch-plug`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(204);
+    await expect.poll(() => dash.device('Porch plug').count(), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => kiosk.device('Porch plug').count(), { timeout: 5000 }).toBe(0);
   });
 
   it('looks right: screenshots, contrast and labels, no console errors', async () => {

@@ -14,9 +14,9 @@ export interface CliResult {
  * The real `bin/relay` in a child process, as an operator runs it beside a running server.
  * Asynchronous on purpose: spawnSync would block this process, and with it an in-process server.
  */
-export function relayCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const child = spawn(process.execPath, ['bin/relay', ...args], {
-    cwd: root,
+export function relayCli(args: string[], env: Record<string, string>, cwd = root): Promise<CliResult> {
+  const child = spawn(process.execPath, [`${root}bin/relay`, ...args], {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -79,7 +79,7 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
   }
 }
 
-export async function command(relay: TestRelay, token: string, deviceId: string, body: unknown, headers: Record<string, string> = {}) {
+export async function command(relay: Pick<TestRelay, 'url'>, token: string, deviceId: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${relay.url}/api/v1/devices/${encodeURIComponent(deviceId)}/commands`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },

@@ -13,11 +13,12 @@ export interface MainProcess {
 }
 
 /**
- * The real entry point (`npm start`) as an operator runs it, in a child process: the only way to
- * see what happens when an instance dies without a goodbye (SIGKILL). Resolves once it listens.
+ * The real entry point (`npm start`, i.e. dist/main.js, kept fresh by test/global-setup.ts) as an
+ * operator runs it, in a child process: the only way to see what happens when an instance dies
+ * without a goodbye (SIGKILL). Resolves once it listens.
  */
 export async function startMain(env: Record<string, string>): Promise<MainProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', DEMO_DEVICES: 'false', PORT: '0', DATA_DIR: tempDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createRedisAdapter, type RedisAdapterHandle } from '../../src/realtime/redis-adapter.ts';
 import type { RedisTarget } from '../../src/store/redis-connection.ts';
-import { freePort, waitForPort } from './net.ts';
+import { freePort } from './net.ts';
 import { findExecutable } from './requires.ts';
+import { spawnedServer } from './spawned.ts';
 import { type StartOptions, startRelay, type TestRelay } from './relay.ts';
 
 /** redis-server's path, or null (tests then skip, or fail under CI). */
@@ -39,37 +39,17 @@ export async function startRedisServer(binary: string, options: RedisServerOptio
   const persistence = options.persistDir
     ? ['--dir', options.persistDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
     : ['--save', '', '--appendonly', 'no'];
-  let child: ChildProcess | undefined;
-
-  const launch = async () => {
-    const proc = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--loglevel', 'warning'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = proc;
-    let output = '';
-    proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitForPort(port, 10_000, () => (proc.exitCode !== null ? `redis-server exited: ${output}` : null));
-  };
-  const terminate = async () => {
-    const proc = child;
-    child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGKILL');
-    await exited;
-  };
-
-  await launch();
+  const server = spawnedServer(binary, ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--loglevel', 'warning'], port, 'redis-server');
+  await server.start();
   const url = `redis://127.0.0.1:${port}`;
   return {
     port,
     url,
     env: { REDIS_URL: url },
     target: { url },
-    stop: terminate,
-    start: launch,
-    kill: terminate,
+    stop: server.stop,
+    start: server.start,
+    kill: server.stop,
   };
 }
 

@@ -187,3 +187,14 @@ export function logSink(): { stream: NodeJS.WritableStream; text(): string } {
   });
   return { stream, text: () => chunks.join('') };
 }
+
+/**
+ * A client that stops reading its socket, as a frozen browser tab or a hostile client does: the
+ * TCP socket under its WebSocket is paused, so the kernel buffers fill and the relay must hold the rest.
+ */
+export function stallReading(socket: ClientSocket): void {
+  const engine = socket.io.engine as unknown as { transport: { name: string; ws?: { _socket?: { pause(): void } } } };
+  const tcp = engine.transport.ws?._socket;
+  if (engine.transport.name !== 'websocket' || !tcp) throw new Error('stallReading needs a websocket transport');
+  tcp.pause();
+}

@@ -1,6 +1,6 @@
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { connectDevice, type FakeDevice, sleep } from '../helpers/devices.ts';
-import { connectDashboard, connectKiosk, nextEvent, postJson, type TestRelay } from '../helpers/relay.ts';
+import { connectDashboard, connectKiosk, nextEvent, postJson, stallReading, type TestRelay } from '../helpers/relay.ts';
 import { openSse } from '../helpers/sse.ts';
 
 /** What the soak saw: every HTTP status by route, and every acknowledged command. */
@@ -23,7 +23,10 @@ export class Tally {
 
   receivedBy(deviceId: string): Set<string> {
     let set = this.received.get(deviceId);
-    if (!set) this.received.set(deviceId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.received.set(deviceId, set);
+    }
     return set;
   }
 }
@@ -117,6 +120,28 @@ export async function chaosLoop(home: Home, tally: Tally, until: number): Promis
       await connectLight(home, tally, deviceId);
     }
   }
+}
+
+/** One device flooding `state` far above its rate (bursts of `perTick` every 10 ms), across its reconnections. */
+export async function floodLoop(home: Home, deviceId: string, until: number, perTick = 10): Promise<number> {
+  let n = 0;
+  while (Date.now() < until) {
+    const device = home.devices.get(deviceId);
+    if (device?.socket.connected) for (let i = 0; i < perTick; i++) device.socket.emit('state', { state: { on: n % 2 === 0, n: ++n } });
+    await sleep(10);
+  }
+  return n;
+}
+
+/** Dashboards that stop reading their sockets: the relay must cut them, not buffer for them. */
+export async function openStalledDashboards(home: Home, count: number): Promise<ClientSocket[]> {
+  const stalled: ClientSocket[] = [];
+  for (let i = 0; i < count; i++) {
+    const socket = await connectDashboard(home.relay, home.token);
+    stallReading(socket);
+    stalled.push(socket);
+  }
+  return stalled;
 }
 
 export async function openDashboards(home: Home, tally: Tally, count: number): Promise<void> {

@@ -18,6 +18,7 @@ export function pairingPanel(socket, serial) {
   const message = byId('pairing-message');
   const announce = byId('pairing-announce');
   const lock = byId('pairing-lock');
+  const lockText = byId('pairing-lock-text');
   const openButton = byId('pair-open');
   let stopTimer = () => {};
   let lockTimer;
@@ -75,7 +76,7 @@ export function pairingPanel(socket, serial) {
 
   const showLock = (until) => {
     const end = Date.parse(until);
-    lock.textContent = `Pairing is locked until ${when(until)} after too many wrong codes. Someone may be guessing.`;
+    lockText.textContent = `Pairing is locked until ${when(until)} after too many wrong codes. Someone may be guessing.`;
     show(lock, true);
     clearTimeout(lockTimer);
     if (Number.isFinite(end)) lockTimer = setTimeout(() => show(lock, false), Math.max(0, end - Date.now()));
@@ -89,6 +90,20 @@ export function pairingPanel(socket, serial) {
   socket.on('pairing:locked', (event) => {
     close('');
     showLock(event?.until);
+  });
+
+  // Someone at the screen is the household: it may lift the lock (and its escalation) at once.
+  socket.on('pairing:unlocked', () => {
+    clearTimeout(lockTimer);
+    show(lock, false);
+    say('Pairing unlocked.', 'success');
+  });
+  byId('pair-unlock').addEventListener('click', async () => {
+    try {
+      await request(socket, 'pairing:unlock');
+    } catch (err) {
+      say(describeError(err), 'error');
+    }
   });
 
   openButton.addEventListener('click', async () => {

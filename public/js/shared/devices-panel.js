@@ -18,7 +18,7 @@ export function devicePanel(list, empty, send) {
 
   const upsert = (device) => {
     const card = cards.get(device.id);
-    if (card && card.sameShape(device)) card.update(device);
+    if (card?.sameShape(device)) card.update(device);
     else {
       const fresh = deviceCard(device, send);
       if (card) card.el.replaceWith(fresh.el);
@@ -43,6 +43,12 @@ export function devicePanel(list, empty, send) {
     merge(partial) {
       const known = cards.get(partial.id)?.device;
       upsert(known ? { ...known, ...partial } : partial);
+    },
+    /** `device:removed`: the device was forgotten (removed, or offline past retention). */
+    remove(id) {
+      cards.get(id)?.el.remove();
+      cards.delete(id);
+      sync();
     },
     clear() {
       cards.clear();

@@ -1,3 +1,5 @@
+import { createMqttBridge } from '../bridges/mqtt/feature.ts';
+import { routeDeviceLinks } from '../bridges/mqtt/link.ts';
 import { systemClock } from '../clock.ts';
 import { randomId } from '../crypto.ts';
 import type { FeatureFactory } from '../feature.ts';
@@ -6,8 +8,8 @@ import { dashboardDeviceEvents, kioskDeviceEvents } from '../realtime/device-eve
 import { SocketDeviceLink } from '../realtime/device-link.ts';
 import { attachDevices, reannounceDevices } from '../realtime/device-namespace.ts';
 import { namespaces } from '../realtime/rooms.ts';
-import { InstanceLiveness } from './liveness.ts';
-import { DeviceService } from './service.ts';
+import { InstanceLiveness } from '../devices/liveness.ts';
+import { DeviceService } from '../devices/service.ts';
 
 /**
  * The device relay plugged into the core: the `/device` namespace, REST routes and the
@@ -16,10 +18,12 @@ import { DeviceService } from './service.ts';
  */
 export const devicesFeature: FeatureFactory = ({ deps, services, events, io, socketOrigin }) => {
   const { config, store, clock, logger } = deps;
-  const devices = new DeviceService({ config, store, clock, logger, events, link: new SocketDeviceLink(io) });
-  const started = devices.start().catch((err: unknown) => logger.error({ err }, 'device relay could not subscribe to device departures'));
   // Names this process in device connection ids; a survivor marks a dead instance's devices offline.
   const instanceId = randomId(9);
+  // MQTT devices (docs/mqtt.md) ride the same DeviceService; their commands are routed by connection id.
+  const mqtt = createMqttBridge({ deps, services }, instanceId);
+  const devices = new DeviceService({ config, store, clock, logger, events, audit: services.audit, link: routeDeviceLinks(new SocketDeviceLink(io), mqtt.link) });
+  const started = devices.start().catch((err: unknown) => logger.error({ err }, 'device relay could not subscribe to device departures'));
   const serials = async () => (await services.homes.list()).map((h) => h.serial);
   const liveness = new InstanceLiveness({
     store,
@@ -33,6 +37,14 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
     },
     onRevived: () => reannounceDevices(io.of(namespaces.device), devices, instanceId),
   });
+
+  // Offline devices past DEVICE_RETENTION are forgotten (every instance may sweep; a removal happens once).
+  const prune = () =>
+    serials()
+      .then((all) => devices.prune(all))
+      .then((n) => n && logger.info({ pruned: n }, 'forgot devices offline longer than DEVICE_RETENTION'))
+      .catch((err: unknown) => logger.warn({ err }, 'device prune failed'));
+  let pruneTimer: NodeJS.Timeout | undefined;
 
   return {
     name: 'devices',
@@ -54,10 +66,17 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
       void started
         .then(async () => devices.reconcile((await services.homes.list()).map((h) => h.serial)))
         .then((n) => n && logger.info({ corrected: n }, 'marked devices without a connection offline'))
-        .catch((err: unknown) => logger.warn({ err }, 'device reconcile failed'));
+        .catch((err: unknown) => logger.warn({ err }, 'device reconcile failed'))
+        .then(prune)
+        .finally(() => mqtt.start(devices));
+      pruneTimer = setInterval(prune, config.devicePruneIntervalMs);
+      pruneTimer.unref();
     },
-    close: () => {
+    close: async () => {
+      clearInterval(pruneTimer);
       liveness.close();
+      await mqtt.close();
+      await devices.flushStates().catch((err: unknown) => logger.warn({ err }, 'device states could not be flushed'));
       devices.close();
     },
   };
