@@ -92,7 +92,17 @@ describe('shelly driver', () => {
     expect(s.devices.get('shelly1')).toMatchObject({ type: 'switch', capabilities: ['switch:0', 'switch:1'] });
     s.feed('relay-1/rpc', { id: info.id, result: { name: 'Pump' } });
     expect(s.devices.get('shelly1')!.label).toBe('Pump');
-    expect(s.feed('shelly1/events/rpc', { method: 'NotifyStatus', params: { 'switch:1': { output: true } } })).toEqual([]);
+    // Each switch is a device; the first keeps the Shelly's id.
+    expect(s.devices.get('shelly1:switch:1')).toMatchObject({ label: 'Pump (switch:1)', type: 'switch' });
+    expect(s.feed('shelly1/events/rpc', { method: 'NotifyStatus', params: { 'switch:1': { output: true } } })).toEqual([
+      { kind: 'state', name: 'shelly1:switch:1', state: { on: true } },
+    ]);
+    expect(s.feed('shelly1/online', 'false')).toEqual([
+      { kind: 'availability', name: 'shelly1', online: false },
+      { kind: 'availability', name: 'shelly1:switch:1', online: false },
+    ]);
+    const second = JSON.parse(s.plan('shelly1:switch:1', 'turn_off').publish[0]!.payload);
+    expect(second).toMatchObject({ method: 'Switch.Set', params: { id: 1, on: false } });
     const toggle = s.plan('shelly1', 'toggle');
     const request = JSON.parse(toggle.publish[0]!.payload);
     expect(request).toMatchObject({ src: 'relay-1', method: 'Switch.Toggle', params: { id: 0 } });
