@@ -47,6 +47,31 @@ describe('zigbee2mqtt driver', () => {
     expect(z.feed('z2m/bridge/devices', [])).toEqual([{ kind: 'gone', name: 'kitchen/ceiling' }]);
   });
 
+  it('makes each endpoint of a double wall switch its own device', () => {
+    const z = harness(zigbee2mqttDriver({ z2mBase: 'zigbee2mqtt' }));
+    const gang = (ep: string) => ({
+      type: 'switch',
+      endpoint: ep,
+      features: [{ type: 'binary', name: 'state', property: `state_${ep}`, endpoint: ep, value_on: 'ON', value_off: 'OFF', value_toggle: 'TOGGLE' }],
+    });
+    z.feed('zigbee2mqtt/bridge/devices', inventory([{ friendly_name: 'hall', exposes: [gang('l1'), gang('l2'), { type: 'numeric', name: 'linkquality', property: 'linkquality' }] }]));
+    expect([...z.devices.keys()]).toEqual(['hall', 'hall:l2']);
+    expect(z.devices.get('hall:l2')).toMatchObject({ label: 'hall l2', type: 'switch', capabilities: ['switch_l1', 'switch_l2', 'linkquality'] });
+    expect(z.published).toEqual([['zigbee2mqtt/hall/get', '{"state_l1":"","state_l2":""}']]);
+    expect(z.feed('zigbee2mqtt/hall', { state_l1: 'ON', state_l2: 'OFF', linkquality: 80 })).toEqual([
+      { kind: 'state', name: 'hall', state: { on: true, linkquality: 80 } },
+      { kind: 'state', name: 'hall:l2', state: { on: false, linkquality: 80 } },
+    ]);
+    expect(z.feed('zigbee2mqtt/hall/availability', 'offline').map((u) => u.kind === 'availability' && u.name)).toEqual(['hall', 'hall:l2']);
+    const on = z.plan('hall:l2', 'turn_on');
+    expect(on.publish).toEqual([{ topic: 'zigbee2mqtt/hall/set', payload: '{"state_l2":"ON"}' }]);
+    expect(on.ack('zigbee2mqtt/hall', '{"state_l1":"ON","state_l2":"ON"}')).toEqual({ ok: true });
+    expect(z.feed('zigbee2mqtt/bridge/devices', [])).toEqual([
+      { kind: 'gone', name: 'hall' },
+      { kind: 'gone', name: 'hall:l2' },
+    ]);
+  });
+
   it('acknowledges a set only by an echo showing it, and a bridge/logging error naming the device', () => {
     const z = harness(zigbee2mqttDriver({ z2mBase: 'zigbee2mqtt' }));
     z.feed('zigbee2mqtt/bridge/devices', inventory([{ friendly_name: 'door', exposes: z2mExposes.lock }]));
