@@ -105,6 +105,23 @@ describe('tasmota driver', () => {
   });
 });
 
+describe('tasmota driver with several relays', () => {
+  it('makes each relay a device, commanded with POWER<n>', () => {
+    const t = harness(tasmotaDriver());
+    t.feed('tasmota/discovery/AABBDD/config', { t: 'strip', dn: 'Strip', rl: [1, 1, 1, 0] });
+    expect([...t.devices.keys()]).toEqual(['strip', 'strip:2', 'strip:3']);
+    expect(t.feed('tele/strip/LWT', 'Online')).toHaveLength(3);
+    expect(t.published.map(([topic]) => topic)).toEqual(['cmnd/strip/POWER', 'cmnd/strip/POWER2', 'cmnd/strip/POWER3']);
+    expect(t.feed('stat/strip/RESULT', { POWER2: 'ON' })).toEqual([{ kind: 'state', name: 'strip:2', state: { on: true } }]);
+    const on = t.plan('strip:3', 'turn_on');
+    expect(on.publish).toEqual([{ topic: 'cmnd/strip/POWER3', payload: 'ON' }]);
+    expect(on.ack('stat/strip/RESULT', '{"POWER1":"ON"}')).toBeUndefined();
+    expect(on.ack('stat/strip/RESULT', '{"POWER3":"ON"}')).toEqual({ ok: true });
+    // Rediscovered with fewer relays: the extra one is gone.
+    expect(t.feed('tasmota/discovery/AABBDD/config', { t: 'strip', dn: 'Strip', rl: [1, 1] })[0]).toEqual({ kind: 'gone', name: 'strip:3' });
+  });
+});
+
 describe('shelly driver', () => {
   it('learns by GetStatus, ignores replies it did not ask for, maps toggle and errors', () => {
     const s = harness(shellyDriver({ replyPrefix: 'relay-1' }));
