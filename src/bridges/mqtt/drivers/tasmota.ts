@@ -78,7 +78,7 @@ export function tasmotaDriver(): MqttDriver {
 
   // An empty POWER<n> (and Dimmer) command reports the current value on RESULT without changing it.
   const query = (context: DriverContext, topic: string, entry: Known) => {
-    entry.devices.forEach((d, i) => context.publish(`cmnd/${topic}/POWER${i === 0 ? '' : i + 1}`, ''));
+    for (let i = 0; i < entry.devices.length; i++) context.publish(`cmnd/${topic}/POWER${i === 0 ? '' : i + 1}`, '');
     if (entry.devices[0]?.type === 'light') context.publish(`cmnd/${topic}/Dimmer`, '');
   };
   const forget = (topic: string, entry: Known): DriverUpdate[] => {
