@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     execArgv: ['--expose-gc'],
+    // The flood test runs the relay in a child process from dist/, rebuilt when a source is newer.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

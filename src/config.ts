@@ -126,6 +126,9 @@ const schema = z
     if (env.NODE_ENV === 'production' && (!env.JWT_SECRET || Buffer.byteLength(env.JWT_SECRET) < 32)) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required with NODE_ENV=production, at least 32 bytes' });
     }
+    if (env.PAIRING_LOCK_MAX < env.PAIRING_LOCK_DURATION) {
+      ctx.addIssue({ code: 'custom', path: ['PAIRING_LOCK_MAX'], message: 'must be at least PAIRING_LOCK_DURATION (locks only grow)' });
+    }
     // QR codes and approve links must point where people really reach the relay, never at a Host header.
     if (env.NODE_ENV === 'production' && !env.PUBLIC_URL) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'required with NODE_ENV=production (the URL people use; QR links are built from it)' });

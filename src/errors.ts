@@ -22,6 +22,7 @@ export const errorCodes = {
   session_completed: { status: 409, message: 'The QR session is already completed.' },
   device_enrolled: { status: 409, message: 'This device already has a key; remove the device or use "relay devices add" to replace it.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
+  request_timeout: { status: 408, message: 'The request took too long to arrive.' },
   header_too_large: { status: 431, message: 'The request headers are too large.' },
   command_rejected: { status: 422, message: 'The device rejected the command.' },
   pairing_locked: { status: 423, message: 'Pairing is locked for this home after repeated failures.' },

@@ -14,7 +14,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       level,
       base: undefined,
       redact: {
-        paths: ['code', 'token', 'refreshToken', 'hubKey', 'authorization', '*.code', '*.token', '*.refreshToken', '*.hubKey', '*.authorization', 'deviceKey', '*.deviceKey'],
+        paths: ['code', 'token', 'refreshToken', 'hubKey', 'authorization', '*.code', '*.token', '*.refreshToken', '*.hubKey', '*.authorization', 'deviceKey', '*.deviceKey', 'password', '*.password'],
         censor: '[redacted]',
       },
     },

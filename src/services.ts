@@ -30,13 +30,15 @@ export function buildServices(deps: Deps, events: HomeEvents): Services {
   const codeKey = createHmac('sha256', deps.jwtSecret).update('home-relay pairing codes v1').digest();
   // Minute windows are worthless after a restart: count them in the ephemeral space (no disk write per request).
   const rateLimiter = new RateLimiter({ store: store.ephemeral, clock, enabled: config.rateLimits.enabled });
+  // Burns, locks and unlocks told to kiosks are audit entries too, from the service and its budget alike.
+  const pairingEvents = auditPairingNotices(events, audit);
   // Per-home rules stay with RATE_LIMITS=off; their failure counts and locks are durable (PairingBudget).
   const pairingBudget = new PairingBudget({
     config,
     store,
     clock,
     logger,
-    events,
+    events: pairingEvents,
     homeLimiter: new RateLimiter({ store: store.ephemeral, clock, enabled: true }),
     onLock: (serial) => pairing.withdrawCode(serial),
   });
@@ -45,7 +47,7 @@ export function buildServices(deps: Deps, events: HomeEvents): Services {
     store,
     clock,
     logger,
-    events: auditPairingNotices(events, audit),
+    events: pairingEvents,
     homes,
     grants,
     budget: pairingBudget,

@@ -16,7 +16,7 @@ async function codeShown(kiosk: Kiosk): Promise<boolean> {
 }
 
 async function withRelay(env: Record<string, string>, body: (relay: TestRelay, kiosk: Kiosk) => Promise<void>): Promise<void> {
-  const relay = await startRelay({ env });
+  const relay = await startRelay({ env: { STORE: 'sqlite', ...env } });
   try {
     await body(relay, await connectKiosk(relay));
   } finally {

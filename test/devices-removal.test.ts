@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../src/clock.ts';
+import { HOUR as GUEST_HOUR, lampAndLock, lightOnly, ownerAndGuest } from './guests/helpers.ts';
 import { connectDevice, deviceAuth, eventually } from './helpers/devices.ts';
 import { closeSockets, connectDashboard, connectKiosk, connectSocket, emitAck, getJson, nextEvent, pair, startRelay, type TestRelay } from './helpers/relay.ts';
 
@@ -65,6 +66,21 @@ describe('device caps, removal and retention', () => {
     expect((await emitAck(kiosk, 'device:enroll', { deviceId: 'lamp-1' })).ok).toBe(true);
     // Without a token: 401.
     expect((await fetch(`${relay.url}/api/v1/devices/x`, { method: 'DELETE' })).status).toBe(401);
+    // The audit log names who removed it.
+    const removals = async () => ((await getJson(`${relay.url}/api/v1/audit`, token)).body.entries as { event: string }[]).filter((e) => e.event === 'device.removed');
+    await eventually(async () => (await removals()).length === 1, 5000);
+    expect((await removals())[0]).toMatchObject({ target: 'lamp-1', outcome: 'ok', channel: 'rest', actor: { kind: 'grant' } });
+  });
+
+  it('refuses a guest (scoped grant) removing a device, even one in its scope: 403 insufficient_scope', async () => {
+    relay = await startRelay();
+    const kiosk = await connectKiosk(relay);
+    await lampAndLock(relay);
+    const { guest } = await ownerAndGuest(relay, lightOnly(relay.clock.now() + 2 * GUEST_HOUR), kiosk);
+    const res = await remove(guest.token, 'hall-light');
+    expect(res.status).toBe(403);
+    expect((await res.json()).error.code).toBe('insufficient_scope');
+    expect((await emitAck(kiosk, 'devices:list')).data.devices.map((d: { id: string }) => d.id).sort()).toEqual(['front-door', 'hall-light']);
   });
 
   it('kiosk device:remove forgets a device; an unknown one is device_not_found', async () => {
@@ -109,5 +125,8 @@ describe('device caps, removal and retention', () => {
     const listed = async () => (await emitAck(kiosk, 'devices:list')).data.devices as { id: string; online: boolean }[];
     await eventually(async () => (await listed()).length === 1, 5000);
     expect((await listed())[0]).toMatchObject({ id: 'online-1', online: true });
+    const pruned = async () => ((await emitAck(kiosk, 'audit:list', {})).data.entries as { event: string; target: string }[]).filter((e) => e.event === 'device.pruned');
+    await eventually(async () => (await pruned()).length === 2, 5000);
+    expect((await pruned()).map((e) => e.target)).toEqual(['old-1', 'recent-1']);
   });
 });

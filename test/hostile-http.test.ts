@@ -1,6 +1,9 @@
+import { EventEmitter } from 'node:events';
+import type { Server } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { answerClientErrors } from '../src/http/client-errors.ts';
 import { connectDevice } from './helpers/devices.ts';
 import { closeSockets, connectDashboard, connectKiosk, connectSocket, emitAck, HUB_KEY, pair, startRelay, type TestRelay } from './helpers/relay.ts';
 
@@ -138,6 +141,28 @@ describe('hostile HTTP edges', () => {
     expect(body.error.code).toBe('header_too_large');
     // And the server keeps serving.
     expect((await raw(`${relay.url}/healthz`)).status).toBe(200);
+  });
+
+  it('maps Node’s request timeout to a JSON 408 and leaves a reset connection alone', () => {
+    const server = new EventEmitter() as unknown as Server;
+    answerClientErrors(server);
+    const socket = () => {
+      const sent = { text: '', destroyed: false };
+      return { sent, writable: true, end: (text: string) => {
+          sent.text = text;
+        },
+        destroy: () => {
+          sent.destroyed = true;
+        },
+      };
+    };
+    const slow = socket();
+    server.emit('clientError', Object.assign(new Error('timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), slow);
+    expect(slow.sent.text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(JSON.parse(slow.sent.text.slice(slow.sent.text.indexOf('\r\n\r\n') + 4)).error.code).toBe('request_timeout');
+    const reset = socket();
+    server.emit('clientError', Object.assign(new Error('reset'), { code: 'ECONNRESET' }), reset);
+    expect(reset.sent).toEqual({ text: '', destroyed: true });
   });
 
   it('answers a malformed request line with a JSON 400', async () => {

@@ -8,7 +8,7 @@ import { connectSocket, HUB_KEY, postJson, type TestRelay, useRelay } from './he
  * per-IP limits hold for the prefix, while a neighbour in another /64 is unaffected.
  */
 describe('per-IP limits count an IPv6 client by its /64', () => {
-  const current = useRelay({ env: { TRUST_PROXY: 'loopback' } });
+  const current = useRelay({ env: { TRUST_PROXY: 'loopback', STORE: 'sqlite' } });
   let relay: TestRelay;
   beforeEach(() => {
     relay = current();

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { lastLine, relayCli } from './helpers/cli.ts';
-import { command } from './helpers/devices.ts';
-import { mosquittoBinary, useMosquitto } from './helpers/mosquitto.ts';
+import { command, eventually } from './helpers/devices.ts';
+import { mosquittoBinary, startMosquitto, useMosquitto } from './helpers/mosquitto.ts';
 import { listDevices, waitForDevice } from './helpers/mqtt/bridged.ts';
 import { type FakeTasmota, startFakeTasmota } from './helpers/mqtt/tasmota.ts';
 import { closeSockets, logSink, pair, startRelay, tempDir, type TestRelay } from './helpers/relay.ts';
@@ -54,5 +54,36 @@ describeWith('relay bridges add|list|remove', mosquittoBinary(), 'mosquitto', (b
     expect((await relayCli(['bridges', 'list'], cliEnv)).stdout).toContain('(no bridges)');
     expect([listed.stdout, listed.stderr, bridged.stdout, logs.text()].some((text) => text.includes(SECRET))).toBe(false);
     expect(logs.text()).toContain('mqtt bridge starting');
+  }, 60_000);
+});
+
+describeWith('MQTT bridge credentials on a broker that checks them', mosquittoBinary(), 'mosquitto', (binary) => {
+  let relay: TestRelay | undefined;
+  afterEach(async () => {
+    closeSockets();
+    await relay?.close();
+  });
+
+  it('logs in with MQTT_USERNAME / MQTT_PASSWORD; a wrong password keeps the bridge down, out of the logs, and retrying', async () => {
+    const broker = await startMosquitto(binary, { users: { relay: SECRET, plug: 'plug-secret-1' } });
+    try {
+      const plug = await startFakeTasmota(broker.url, { topic: 'auth_plug', mac: 'DD0000000001', login: { username: 'plug', password: 'plug-secret-1' } });
+      // The relay's password is not (yet) the broker's.
+      const wrong = 'other-secret-also-never-logged';
+      const logs = logSink();
+      relay = await startRelay({ env: { MQTT_URL: broker.url, MQTT_DRIVERS: 'tasmota', MQTT_USERNAME: 'relay', MQTT_PASSWORD: wrong, LOG_LEVEL: 'debug' }, logTo: logs.stream });
+      const { token } = await pair(relay);
+      await eventually(async () => /relay_mqtt_bridge_state\{serial="home-1",state="(disconnected|connecting)"\} 1/.test(await (await fetch(`${relay!.url}/metrics`)).text()), 10_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await listDevices(relay, token)).toEqual([]);
+      // The broker's operator sets the password the relay has: the bridge gets in on its next retry, no restart.
+      broker.setUsers({ relay: wrong, plug: 'plug-secret-1' });
+      expect(await waitForDevice(relay, token, 'tasmota:auth_plug', (d) => d.online, 15_000)).toMatchObject({ source: 'mqtt' });
+      expect(logs.text()).not.toContain(wrong);
+      expect(logs.text()).not.toContain(SECRET);
+      await plug.close();
+    } finally {
+      await broker.kill();
+    }
   }, 60_000);
 });

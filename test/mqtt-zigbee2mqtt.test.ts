@@ -129,6 +129,13 @@ describeWith('MQTT bridge: zigbee2mqtt end to end', mosquittoBinary(), 'mosquitt
     const again = await command(relay, token, 'zigbee2mqtt:living_lamp', { action: 'turn_off' }, { 'idempotency-key': 'z-1' });
     expect(again.body).toEqual(first.body);
     expect(z2m.sets.length).toBe(before + 1);
+    // Bridged commands land in the home's audit log like socket ones, with their outcomes.
+    const outcomes = async () =>
+      ((await getJson(`${relay.url}/api/v1/audit?limit=500`, token)).body.entries as any[])
+        .filter((e) => e.event === 'device.command' && String(e.target).startsWith('zigbee2mqtt:'))
+        .map((e) => e.outcome);
+    await eventually(async () => (await outcomes()).length >= 6, 5000);
+    expect(new Set(await outcomes())).toEqual(new Set(['unsupported_action', 'rejected', 'timeout', 'ok', 'replayed']));
   });
 
   it('availability offline pushes device:offline and commands get 409; a wall switch reaches dashboards', async () => {
@@ -148,6 +155,27 @@ describeWith('MQTT bridge: zigbee2mqtt end to end', mosquittoBinary(), 'mosquitt
     expect(await online).toMatchObject({ id: 'zigbee2mqtt:kettle_plug', online: true, state: { on: true } });
     expect((await command(relay, token, 'zigbee2mqtt:kettle_plug', { action: 'turn_off' })).status).toBe(200);
   });
+
+  it('caps what a hostile publisher on the broker can make the relay store and relay', async () => {
+    const attacker = await connectClient(broker.url);
+    // A state of 5,000 properties with long strings: the socket path refuses more than 8 KiB of state.
+    const huge = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`p${i}`, 'x'.repeat(100)]));
+    await attacker.publishAsync('zigbee2mqtt/kettle_plug', JSON.stringify({ ...huge, state: 'ON' }));
+    const plug = await waitForDevice(relay, token, 'zigbee2mqtt:kettle_plug', (d) => d.state.on === true);
+    expect(JSON.stringify(plug.state).length).toBeLessThanOrEqual(8 * 1024);
+    // Wildcards in a friendly name must not become subscriptions; a flood of inventory entries is capped.
+    const flood = Array.from({ length: 400 }, (_, i) => ({ friendly_name: `fake_${i}`, type: 'Router', definition: { exposes: z2mExposes.switch } }));
+    await attacker.publishAsync(
+      'zigbee2mqtt/bridge/devices',
+      JSON.stringify([...flood, { friendly_name: '#', type: 'Router', definition: { exposes: z2mExposes.switch } }]),
+    );
+    await eventually(async () => (await listDevices(relay, token)).some((d) => d.id === 'zigbee2mqtt:fake_0'), 10_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const listed = await listDevices(relay, token);
+    expect(listed.filter((d) => d.online).length).toBeLessThanOrEqual(256);
+    expect(listed.some((d) => d.id === 'zigbee2mqtt:#')).toBe(false);
+    await attacker.endAsync();
+  }, 30_000);
 
   it('survives the broker going away: devices offline, /readyz 200, metrics say so, and all comes back', async () => {
     await waitForDevice(relay, token, 'zigbee2mqtt:living_lamp');

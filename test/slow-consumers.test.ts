@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { heldBytes } from '../src/realtime/slow-consumers.ts';
+import { createLogger } from '../src/logger.ts';
+import { heldBytes, watchSlowConsumers } from '../src/realtime/slow-consumers.ts';
 import { connectDevice, eventually, sleep } from './helpers/devices.ts';
 import { closeSockets, connectDashboard, connectKiosk, getJson, pair, stallReading, startRelay, type TestRelay } from './helpers/relay.ts';
 
@@ -27,8 +28,13 @@ describe('slow consumers', () => {
 
     const dashboards = relay.server.io.of('/');
     let maxHeld = 0;
+    let overSince: number | undefined;
     const sampler = setInterval(() => {
-      for (const socket of dashboards.sockets.values()) maxHeld = Math.max(maxHeld, heldBytes(socket.conn as never));
+      for (const socket of dashboards.sockets.values()) {
+        const held = heldBytes(socket.conn as never);
+        maxHeld = Math.max(maxHeld, held);
+        if (held > LIMIT) overSince ??= Date.now();
+      }
     }, 20);
     // Within the rate, so every state is a reliable emit: ~2.8 MB/s the stalled dashboard never reads.
     const padding = 'x'.repeat(7000);
@@ -42,9 +48,12 @@ describe('slow consumers', () => {
     } finally {
       clearInterval(sampler);
     }
+    const cutAt = Date.now();
     expect([...dashboards.sockets.values()].map((s) => s.id)).not.toContain(stalledId);
-    // One sweep (250 ms) of traffic past the limit at most.
-    expect(maxHeld).toBeLessThan(LIMIT + 1024 * 1024);
+    // Cut at the second 250 ms sweep past the limit (seconds of slack for a loaded machine), never
+    // much past 4× the limit (the at-once rule, plus one sweep of this ~2.8 MB/s).
+    expect(cutAt - (overSince ?? cutAt)).toBeLessThan(2000);
+    expect(maxHeld).toBeLessThan(4 * LIMIT + 1024 * 1024);
     expect(healthy.connected).toBe(true);
     lamp.socket.emit('state', { state: { n: ++n } });
     await eventually(() => last === n, 5000);
@@ -52,5 +61,47 @@ describe('slow consumers', () => {
     const metrics = await (await fetch(`${relay.url}/metrics`)).text();
     expect(metrics).toMatch(/relay_slow_consumers_disconnected_total\{namespace="\/"\} 1/);
     expect((await getJson(`${relay.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('slow-consumer rule', () => {
+  /** A connection whose held bytes a test sets: engine.io's queue as one packet of `held` characters. */
+  const fakeConn = (held: number) => ({
+    held,
+    closed: 0,
+    transport: { name: 'polling' },
+    get writeBuffer() {
+      return [{ data: 'x'.repeat(this.held) }];
+    },
+    close() {
+      this.closed++;
+    },
+  });
+
+  it('cuts at once past 4× the limit, after a second sweep without draining past the limit, never a draining reader', async () => {
+    const limit = 10_000;
+    const conns = { huge: fakeConn(5 * limit), stuck: fakeConn(2 * limit), draining: fakeConn(3 * limit), fine: fakeConn(limit) };
+    const sockets = new Map(Object.entries(conns).map(([id, conn]) => [id, { id, conn }]));
+    // A cut connection leaves the namespace, as a real one does.
+    const io = { of: () => ({ sockets: new Map([...sockets].filter(([, socket]) => socket.conn.closed === 0)) }) } as never;
+    const cut: string[] = [];
+    // Sweeps are driven by the test: the rule, not the timer, is under test.
+    const watch = watchSlowConsumers(io, ['/'], { maxBufferBytes: limit, everyMs: 3_600_000, logger: createLogger('silent'), onDisconnect: (ns) => cut.push(ns) });
+    try {
+      watch.sweep();
+      expect([conns.huge.closed, conns.stuck.closed, conns.draining.closed]).toEqual([1, 0, 0]);
+      for (let i = 0; i < 5; i++) {
+        conns.draining.held -= 2000; // still over the limit, but shrinking
+        watch.sweep();
+      }
+      expect(conns.stuck.closed).toBe(1);
+      expect([conns.draining.closed, conns.fine.closed]).toEqual([0, 0]);
+      conns.draining.held += 2000; // it stopped draining
+      watch.sweep();
+      expect(conns.draining.closed).toBe(1);
+      expect(cut).toEqual(['/', '/', '/']);
+    } finally {
+      watch.stop();
+    }
   });
 });

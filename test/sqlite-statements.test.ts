@@ -22,8 +22,9 @@ describe('SQLite work per pairing round trip', () => {
   const recorder = recordSqlite();
   let relay: TestRelay;
   beforeAll(async () => {
-    // Rate limits stay on (their windows must not reach the disk either), high enough for the rounds.
-    relay = await startRelay({ env: { STORE: 'sqlite', RATE_LIMIT_CODE_PER_MINUTE: '1000', RATE_LIMIT_CLAIM_PER_MINUTE: '1000' } });
+    // Rate limits stay on (their windows must not reach the disk either), high enough for the rounds;
+    // the per-home code request limit too.
+    relay = await startRelay({ env: { STORE: 'sqlite', RATE_LIMIT_CODE_PER_MINUTE: '1000', RATE_LIMIT_CLAIM_PER_MINUTE: '1000', PAIRING_CODE_REQUESTS: '1000/1m' } });
   });
   afterAll(async () => {
     await relay?.close();

@@ -4,6 +4,8 @@ export interface Contender {
   label: string;
   kind: ServerKind;
   store?: 'memory' | 'sqlite';
+  /** Extra environment for this contender's server (e.g. MQTT_URL). */
+  env?: Record<string, string>;
   /** The relay as `npm start` runs it with nothing set (see startServer). */
   mode?: RelayMode;
 }
@@ -20,7 +22,9 @@ export async function interleave<R>(
 ): Promise<Map<string, R[]>> {
   const servers: RunningServer[] = [];
   try {
-    for (const c of contenders) servers.push(await startServer(c.kind, { ...(c.store ? { store: c.store } : {}), ...(c.mode ? { mode: c.mode } : {}) }));
+    for (const c of contenders) {
+      servers.push(await startServer(c.kind, { ...(c.store ? { store: c.store } : {}), ...(c.mode ? { mode: c.mode } : {}), ...(c.env ? { env: c.env } : {}) }));
+    }
     const results = new Map<string, R[]>(contenders.map((c) => [c.label, []]));
     for (let round = 0; round < rounds; round++) {
       const order = contenders.map((c, i) => ({ c, server: servers[i] as RunningServer }));

@@ -1,6 +1,7 @@
 import { commandClient } from './commands.ts';
 import { fanoutClient } from './fanout.ts';
 import { idleSocketsClient } from './idle-sockets.ts';
+import { mqttCommandClient } from './mqtt-commands.ts';
 import { pairingClient } from './pairing.ts';
 import type { LoadClient } from './protocol.ts';
 import { sseClient } from './sse.ts';
@@ -10,6 +11,7 @@ import { throughputClient } from './throughput.ts';
 export const clients: Record<string, LoadClient> = {
   pairing: pairingClient,
   commands: commandClient,
+  'mqtt-commands': mqttCommandClient,
   throughput: throughputClient,
   'idle-sockets': idleSocketsClient,
   fanout: fanoutClient,

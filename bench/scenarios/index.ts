@@ -1,6 +1,7 @@
 import { commands } from './commands.ts';
 import { fanout } from './fanout.ts';
 import { idleSockets } from './idle-sockets.ts';
+import { mqttCommands } from './mqtt-commands.ts';
 import { multiInstance } from './multi-instance.ts';
 import { pairing } from './pairing.ts';
 import { readThroughput } from './read-throughput.ts';
@@ -8,4 +9,4 @@ import { sse } from './sse.ts';
 import type { Scenario } from './types.ts';
 
 /** In the issue's order; `--only <name>` picks by `name`. */
-export const scenarios: Scenario[] = [pairing, commands, readThroughput, idleSockets, fanout, sse, multiInstance];
+export const scenarios: Scenario[] = [pairing, commands, mqttCommands, readThroughput, idleSockets, fanout, sse, multiInstance];

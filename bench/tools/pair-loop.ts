@@ -2,6 +2,7 @@
  * `node --import tsx bench/tools/pair-loop.ts <url> <n> [hubKey] [serial]`: n sequential pairing
  * round trips against a running relay, as the bench's pairing client does them; for strace or perf
  * attached to the server (count syscalls per round trip) without the whole bench around it.
+ * Start that relay with PAIRING_CODE_REQUESTS=100000000/1m: a home takes 10 code requests per 10 minutes.
  */
 import { dialects, pairOnce } from '../load/dialects.ts';
 import { HttpClient } from '../load/http.ts';

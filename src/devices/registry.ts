@@ -5,15 +5,13 @@ import type { Store } from '../store/types.ts';
 import type { DeviceDescriptor, DeviceRecord, DeviceState } from './types.ts';
 
 /**
- * An online device is kept however quiet it is; the index lives as long. Offline devices are
- * forgotten by the prune sweep after DEVICE_RETENTION (service.ts tells the home); the store's own
- * expiry, a day later, is only the backstop should no relay run the sweep.
+ * Records never expire in the store by themselves: offline devices are forgotten by the prune
+ * sweep after DEVICE_RETENTION (service.ts), which tells the home and the audit log. A store
+ * expiry would drop them silently while no relay was running.
  */
-const KEPT_WHILE_ONLINE_MS = 10 * 365 * 24 * 3600_000;
-const BACKSTOP_MS = 24 * 3600_000;
+const KEPT_MS = 100 * 365 * 24 * 3600_000;
 
 export interface RegistryLimits {
-  retentionMs: number;
   maxPerHome: number;
 }
 
@@ -43,7 +41,7 @@ export class DeviceRegistry {
     return record;
   }
 
-  /** Ids in the index whose record expired under the store's backstop. */
+  /** Ids in the index whose record is gone (deleted by an older relay's expiry, or a half-done removal). */
   async dropFromIndex(serial: string, gone: string[]): Promise<void> {
     if (gone.length === 0) return;
     await this.deps.store.update<string[], void>(indexKey(serial), (ids) => (ids ? { next: ids.filter((i) => !gone.includes(i)), result: undefined } : { result: undefined }));
@@ -69,7 +67,7 @@ export class DeviceRegistry {
   async connect(serial: string, descriptor: DeviceDescriptor, connectionId: string): Promise<DeviceRecord> {
     const { store } = this.deps;
     const now = this.deps.clock.now();
-    const expiresAt = now + KEPT_WHILE_ONLINE_MS;
+    const expiresAt = now + KEPT_MS;
     const { maxPerHome } = this.deps.limits;
     // Checked again inside the atomic update: racing handshakes cannot push a home past its cap.
     const admitted = await store.update<string[], boolean>(indexKey(serial), (ids) => {
@@ -92,7 +90,7 @@ export class DeviceRegistry {
     return this.deps.store.update<DeviceRecord, DeviceRecord | null>(recordKey(serial, id), (current) => {
       if (!current?.online || current.connectionId !== connectionId) return { result: null };
       const next: DeviceRecord = { ...current, online: false, connectionId: null, updatedAt: isoAt(now) };
-      return { next, expiresAt: now + this.deps.limits.retentionMs + BACKSTOP_MS, result: next };
+      return { next, expiresAt: now + KEPT_MS, result: next };
     });
   }
 
@@ -105,8 +103,7 @@ export class DeviceRegistry {
     return this.deps.store.update<DeviceRecord, DeviceRecord | null>(recordKey(serial, id), (current) => {
       if (!current) return { result: null };
       const next: DeviceRecord = { ...current, state, updatedAt: isoAt(now) };
-      const keep = current.online ? KEPT_WHILE_ONLINE_MS : this.deps.limits.retentionMs + BACKSTOP_MS;
-      return { next, expiresAt: now + keep, result: next };
+      return { next, expiresAt: now + KEPT_MS, result: next };
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { AuditService } from '../audit/service.ts';
+import { type AuditOrigin, systemOrigin } from '../audit/types.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { randomId } from '../crypto.ts';
@@ -59,7 +60,7 @@ export class DeviceService {
       persist: (serial, id, { state, at }) => this.registry.setState(serial, id, state, at),
       publish: (serial, record, volatile) => deps.events.toHome(serial, 'device:state', toView(record), { volatile }),
     });
-    this.registry = new DeviceRegistry({ store, clock, limits: { retentionMs: config.deviceRetentionMs, maxPerHome: config.maxDevicesPerHome } });
+    this.registry = new DeviceRegistry({ store, clock, limits: { maxPerHome: config.maxDevicesPerHome } });
     this.dispatcher = new CommandDispatcher({ link, pubsub: store, logger, timeoutMs: config.deviceCommandTimeoutMs });
     this.idempotency = new Idempotency({ store, clock, attemptMs: config.deviceCommandTimeoutMs });
   }
@@ -139,8 +140,9 @@ export class DeviceService {
    * Forgets a device (a full grant's DELETE, a kiosk's `device:remove`): its record, pending
    * state and key go, its socket is cut, and the home's screens hear `device:removed`.
    */
-  async remove(serial: string, deviceId: string): Promise<void> {
+  async remove(serial: string, deviceId: string, by: AuditOrigin): Promise<void> {
     if (!(await this.forget(serial, deviceId, 'removed'))) throw new AppError('device_not_found', `No device "${deviceId}" in this home.`);
+    this.deps.audit.record(serial, { ...by, event: 'device.removed', target: deviceId, outcome: 'ok' });
   }
 
   /** Offline devices unseen for DEVICE_RETENTION are forgotten; returns how many. */
@@ -151,7 +153,9 @@ export class DeviceService {
       const entries = await this.registry.entries(serial);
       await this.registry.dropFromIndex(serial, entries.filter(([, r]) => r === null).map(([id]) => id));
       for (const [id, record] of entries) {
-        if (record && !record.online && Date.parse(record.updatedAt) <= cutoff && (await this.forget(serial, id, 'retention'))) pruned++;
+        if (!record || record.online || Date.parse(record.updatedAt) > cutoff || !(await this.forget(serial, id, 'retention'))) continue;
+        this.deps.audit.record(serial, { ...systemOrigin, event: 'device.pruned', target: id, outcome: 'ok' });
+        pruned++;
       }
     }
     return pruned;

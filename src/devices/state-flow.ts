@@ -30,12 +30,15 @@ interface Flow {
   base: DeviceRecord;
   tokens: number;
   refilledAt: number;
-  /** The newest report; `unwritten` while the store has an older one. */
+  /** The newest report; `unwritten` until a write of it starts, `durable` once one finished. */
   latest: Reported;
   unwritten: boolean;
+  durable: Reported | null;
   lastWriteAt: number;
   writeTimer: NodeJS.Timeout | undefined;
   writing: Promise<unknown>;
+  /** Writes started and not yet finished. */
+  inFlight: number;
   /** A report waits for a token; the latest one goes out when it comes. */
   unpublished: boolean;
   /** The last fan-out was volatile: once the device goes quiet it is sent again, reliably. */
@@ -64,7 +67,7 @@ export class StateFlow {
   /** The freshest state this instance knows, newer than the store's by at most `writeEveryMs`. */
   overlay(serial: string, record: DeviceRecord): DeviceRecord {
     const flow = this.flows.get(key(serial, record.id));
-    return flow?.unwritten ? { ...record, state: flow.latest.state, updatedAt: new Date(flow.latest.at).toISOString() } : record;
+    return flow && flow.latest !== flow.durable ? { ...record, state: flow.latest.state, updatedAt: new Date(flow.latest.at).toISOString() } : record;
   }
 
   /**
@@ -103,10 +106,19 @@ export class StateFlow {
     const flow = this.flows.get(key(serial, record.id));
     if (!flow) return;
     flow.base = record;
-    flow.unwritten = false;
     flow.unpublished = false;
     clearTimeout(flow.writeTimer);
     flow.writeTimer = undefined;
+    const reply: Reported = { state: record.state, at: Date.parse(record.updatedAt) };
+    flow.latest = reply;
+    // An older coalesced write still on its way would land after the reply: write the reply again behind it.
+    if (flow.inFlight > 0) {
+      flow.unwritten = true;
+      void this.write(flow);
+    } else {
+      flow.unwritten = false;
+      flow.durable = reply;
+    }
   }
 
   /** The device was removed: drop its pending state without writing it. */
@@ -124,17 +136,20 @@ export class StateFlow {
   }
 
   private create(serial: string, record: DeviceRecord, now: number): Flow {
+    const stored: Reported = { state: record.state, at: Date.parse(record.updatedAt) };
     const flow: Flow = {
       serial,
       deviceId: record.id,
       base: record,
       tokens: this.deps.rate.burst,
       refilledAt: now,
-      latest: { state: record.state, at: this.deps.clock.now() },
+      latest: stored,
       unwritten: false,
+      durable: stored,
       lastWriteAt: -Infinity,
       writeTimer: undefined,
       writing: Promise.resolve(),
+      inFlight: 0,
       unpublished: false,
       settleDue: false,
       fanTimer: undefined,
@@ -150,16 +165,19 @@ export class StateFlow {
     flow.unwritten = false;
     flow.lastWriteAt = this.deps.ticks.now();
     const reported = flow.latest;
+    flow.inFlight++;
     // Writes of one device never overlap: each waits for the one before.
     const done = flow.writing
       .then(() => this.deps.persist(flow.serial, flow.deviceId, reported))
       .then((record) => {
-        if (record) flow.base = { ...record, state: flow.latest.state };
+        flow.durable = reported;
+        if (record) flow.base = record;
       })
       .catch((err: unknown) => {
         this.deps.logger.warn({ err, serial: flow.serial, deviceId: flow.deviceId }, 'device state could not be stored');
         flow.unwritten = true;
-      });
+      })
+      .finally(() => flow.inFlight--);
     flow.writing = done;
     return done;
   }

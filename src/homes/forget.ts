@@ -3,7 +3,7 @@ import { isoAt } from '../clock.ts';
 import type { Clock } from '../clock.ts';
 import { idempotencyPrefix } from '../devices/idempotency.ts';
 import { homeDeviceKeys } from '../devices/registry.ts';
-import { budgetKeys, CODE_REQUESTS_BUCKET } from '../pairing/budget.ts';
+import { budgetKeyOf, CODE_REQUESTS_BUCKET } from '../pairing/budget.ts';
 import { rateLimitPrefix } from '../rate-limiter.ts';
 import { qrSessionPrefix } from '../qr/service.ts';
 import type { KeyValueStore, Store } from '../store/types.ts';
@@ -72,8 +72,7 @@ async function forgetQrSessions(store: Store, serial: string): Promise<number> {
 
 /** A new home under the old serial starts unlocked, with a clean failure record and request count. */
 async function forgetPairingBudget(store: Store, serial: string): Promise<number> {
-  let n = 0;
-  for (const keyOf of Object.values(budgetKeys)) if (await store.del(keyOf(serial))) n++;
+  const n = (await store.del(budgetKeyOf(serial))) ? 1 : 0;
   const space = store.ephemeral as KeyValueStore & Partial<Pick<Store, 'keysWithPrefix'>>;
   if (space.keysWithPrefix) for (const key of await space.keysWithPrefix(rateLimitPrefix(CODE_REQUESTS_BUCKET, serial))) await space.del(key);
   return n;

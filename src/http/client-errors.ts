@@ -3,9 +3,10 @@ import type { Duplex } from 'node:stream';
 import { AppError, type ErrorCode } from '../errors.ts';
 
 /** Node's own reasons for refusing a request before Express sees it, as contract codes. */
-const codeFor = (nodeCode: string | undefined): ErrorCode => (nodeCode === 'HPE_HEADER_OVERFLOW' ? 'header_too_large' : 'invalid_request');
+const codeFor = (nodeCode: string | undefined): ErrorCode =>
+  nodeCode === 'HPE_HEADER_OVERFLOW' ? 'header_too_large' : nodeCode === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'invalid_request';
 
-const reasons: Partial<Record<number, string>> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
+const reasons: Partial<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
 
 /**
  * Requests Node's parser refuses (headers over its 16 KiB limit, a garbled request line) get a

@@ -1,11 +1,12 @@
 import type express from 'express';
 import { Router } from 'express';
+import { grantActor } from '../audit/types.ts';
 import { grantCommander } from '../devices/actor.ts';
 import type { DeviceService } from '../devices/service.ts';
 import { commandBody, idempotencyKeySchema } from '../devices/schemas.ts';
+import { assertFullGrant } from '../grants/full.ts';
 import type { GrantService } from '../grants/service.ts';
 import { principalOf, requireAuth } from './auth.ts';
-import { requireFullGrant } from './full-grant.ts';
 import { parsePayload } from '../validation.ts';
 
 /** Devices of the caller's home: the home comes from the token, never from the request. */
@@ -37,8 +38,10 @@ export function deviceRoutes(devices: DeviceService, grants: GrantService, json:
   });
 
   // Only a full grant may forget a device (a guest's scoped grant never can).
-  router.delete('/api/v1/devices/:id', auth, requireFullGrant, async (req, res) => {
-    await devices.remove(principalOf(res).grant.serial, String(req.params.id));
+  router.delete('/api/v1/devices/:id', auth, async (req, res) => {
+    const principal = principalOf(res);
+    assertFullGrant(principal);
+    await devices.remove(principal.grant.serial, String(req.params.id), { actor: grantActor(principal.grant), channel: 'rest' });
     res.status(204).end();
   });
 

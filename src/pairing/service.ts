@@ -10,7 +10,7 @@ import type { HomeEvents, RequestOrigin } from '../ports.ts';
 import type { Store } from '../store/types.ts';
 import type { TokenResponse } from '../tokens/service.ts';
 import type { PairingBudget } from './budget.ts';
-import { type ActiveCode, type ClaimOutcome, judgeClaim } from './rules.ts';
+import { type ActiveCode, type BudgetRecord, type ClaimOutcome, judgeClaim } from './rules.ts';
 
 export type PairingOutcome = 'issued' | 'claimed' | 'wrong' | 'burned' | 'expired' | 'locked' | 'kiosk_offline';
 
@@ -101,7 +101,7 @@ export class PairingService {
     const { store, clock, events, logger } = this.deps;
     const home = await this.deps.homes.resolve(input.serial);
     const serial = home.serial;
-    await this.assertUnlocked(serial);
+    const budget = await this.assertUnlocked(serial);
     const candidate = this.hashCode(serial, input.code);
     const now = clock.now();
     const outcome = await store.ephemeral.update<ActiveCode, ClaimOutcome>(codeKeyOf(serial), (current) =>
@@ -129,7 +129,7 @@ export class PairingService {
         this.clearExpiryNotice(serial);
         const clientName = input.clientName ?? 'Unnamed client';
         const tokens = await this.deps.grants.create(serial, clientName, 'code', input.ip, { knownHome: home });
-        await this.deps.budget.recordSuccess(serial);
+        await this.deps.budget.recordSuccess(serial, budget);
         events.toKiosks(serial, 'pairing:claimed', { grantId: tokens.grantId, clientName });
         logger.info({ serial, ip: input.ip, grantId: tokens.grantId }, 'pairing code claimed');
         return tokens;
@@ -166,9 +166,9 @@ export class PairingService {
     this.clearExpiryNotice(serial);
   }
 
-  private async assertUnlocked(serial: string): Promise<void> {
+  private async assertUnlocked(serial: string): Promise<BudgetRecord | null> {
     try {
-      await this.deps.budget.assertOpen(serial);
+      return await this.deps.budget.openRecord(serial);
     } catch (err) {
       this.count('locked');
       throw err;

@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io';
 import { z } from 'zod';
+import { kioskOrigin } from '../audit/types.ts';
 import { grantCommander, kioskCommander } from '../devices/actor.ts';
 import type { DeviceService } from '../devices/service.ts';
 import { commandPayload } from '../devices/schemas.ts';
@@ -30,7 +31,7 @@ export function kioskDeviceEvents(devices: DeviceService, logger: Logger): Kiosk
   return (socket, serial) => {
     deviceAcks(socket, logger, devices, async () => kioskCommander(serial));
     onAck(socket, logger, 'device:remove', removeBody, async ({ deviceId }) => {
-      await devices.remove(serial, deviceId);
+      await devices.remove(serial, deviceId, kioskOrigin);
       return {};
     });
   };

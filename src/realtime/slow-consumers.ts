@@ -1,7 +1,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { Logger } from '../logger.ts';
 
-/** How often held bytes are looked at: at 2 MB/s a socket can pass its limit by ~0.5 MB before it is cut. */
+/** How often held bytes are looked at: a stalled socket is cut within two sweeps of passing its limit. */
 const SWEEP_EVERY_MS = 250;
 
 /** The engine.io connection under a Socket.IO socket, as far as buffering goes (untyped internals). */
@@ -30,28 +30,40 @@ export function heldBytes(conn: EngineConnection, limit = Number.POSITIVE_INFINI
 
 export interface SlowConsumerDeps {
   maxBufferBytes: number;
+  /** Sweep period (default 250 ms). */
+  everyMs?: number;
   logger: Logger;
   /** Called once per connection cut, with the namespace of the socket that tripped it. */
   onDisconnect: (namespace: string) => void;
 }
 
 /**
- * A client that stops reading its socket must not make the relay hold ever more for it: every
- * connection holding more than SOCKET_MAX_BUFFER is cut. A WebSocket is terminated outright —
- * a polite close would queue behind the very data the client is not reading.
+ * A client that stops reading its socket must not make the relay hold ever more for it: a
+ * connection holding more than SOCKET_MAX_BUFFER is cut unless it drained since the last sweep
+ * (a reader on a slow link taking a large `devices:list` ack), and at once past four times the
+ * limit. A WebSocket is terminated outright — a polite close would queue behind the very data
+ * the client is not reading.
  */
-export function watchSlowConsumers(io: Server, namespaces: readonly string[], deps: SlowConsumerDeps): { stop(): void } {
+export function watchSlowConsumers(io: Server, namespaces: readonly string[], deps: SlowConsumerDeps): { sweep(): void; stop(): void } {
+  const limit = deps.maxBufferBytes;
+  // What each connection held over the limit at the previous sweep.
+  let over = new Map<EngineConnection, number>();
   const sweep = () => {
     const seen = new Set<EngineConnection>();
+    const nowOver = new Map<EngineConnection, number>();
     for (const name of namespaces) {
       for (const socket of io.of(name).sockets.values()) {
         const conn = socket.conn as unknown as EngineConnection;
         if (seen.has(conn)) continue;
         seen.add(conn);
-        const held = heldBytes(conn, deps.maxBufferBytes);
-        if (held > deps.maxBufferBytes) cut(socket, conn, name, held);
+        const held = heldBytes(conn, 4 * limit);
+        if (held <= limit) continue;
+        const before = over.get(conn);
+        if (held > 4 * limit || (before !== undefined && held >= before)) cut(socket, conn, name, held);
+        else nowOver.set(conn, held);
       }
     }
+    over = nowOver;
   };
   const cut = (socket: Socket, conn: EngineConnection, namespace: string, held: number) => {
     deps.logger.warn({ namespace, socketId: socket.id, heldBytes: held, limit: deps.maxBufferBytes }, 'slow consumer disconnected');
@@ -60,7 +72,7 @@ export function watchSlowConsumers(io: Server, namespaces: readonly string[], de
     conn.close(true);
     ws?.terminate?.();
   };
-  const timer = setInterval(sweep, SWEEP_EVERY_MS);
+  const timer = setInterval(sweep, deps.everyMs ?? SWEEP_EVERY_MS);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return { sweep, stop: () => clearInterval(timer) };
 }

@@ -6,6 +6,8 @@ export interface SpawnedServer {
   start(): Promise<void>;
   /** SIGKILL, as a crash would; safe to call twice. */
   stop(): Promise<void>;
+  /** Sends a signal to the running process (SIGHUP: reload configuration). */
+  signal(name: NodeJS.Signals): void;
 }
 
 export function spawnedServer(binary: string, args: string[], port: number, label: string): SpawnedServer {
@@ -18,6 +20,9 @@ export function spawnedServer(binary: string, args: string[], port: number, labe
       proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
       proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
       await waitForPort(port, 10_000, () => (proc.exitCode !== null ? `${label} exited: ${output}` : null));
+    },
+    signal(name) {
+      child?.kill(name);
     },
     async stop() {
       const proc = child;

@@ -1,5 +1,6 @@
 import type { DeviceState } from '../../devices/types.ts';
 
+import { z } from 'zod';
 import type { MqttDriverName } from '../../config.ts';
 
 /** The drivers MQTT_DRIVERS and `--drivers` choose from. */
@@ -109,12 +110,30 @@ export function targetParam(params: Record<string, unknown>): number | Ack {
   return t;
 }
 
-/** Primitive fields of a device payload we do not map ourselves are kept under their own names. */
+const MAX_EXTRA_PROPERTIES = 32;
+const MAX_EXTRA_STRING = 128;
+
+/**
+ * Primitive fields of a device payload we do not map ourselves are kept under their own names,
+ * a few and short: anyone on the broker can publish on a device's topic.
+ */
 export function primitives(source: Record<string, unknown>, skip: ReadonlySet<string>): DeviceState {
   const out: DeviceState = {};
+  let kept = 0;
   for (const [key, value] of Object.entries(source)) {
-    if (skip.has(key)) continue;
-    if (['string', 'number', 'boolean'].includes(typeof value)) out[key] = value;
+    if (kept >= MAX_EXTRA_PROPERTIES) break;
+    if (skip.has(key) || key.length > 64) continue;
+    if (typeof value === 'string') out[key] = value.slice(0, MAX_EXTRA_STRING);
+    else if (typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+    else continue;
+    kept++;
   }
   return out;
 }
+
+/** A name that goes into a topic we subscribe to: no wildcards, no NUL, bounded. */
+export const topicName = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((name) => !/[#+]/.test(name) && !name.includes('\0'), 'no MQTT wildcards or NUL');

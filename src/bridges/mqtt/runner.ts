@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { randomId } from '../../crypto.ts';
 import type { LinkResult } from '../../devices/link.ts';
+import { stateSchema } from '../../devices/schemas.ts';
 import type { DeviceCommand, DeviceState } from '../../devices/types.ts';
 import type { Logger } from '../../logger.ts';
 import type { Ack, BridgedDevice, DriverUpdate, MqttDriver } from './driver.ts';
@@ -38,6 +39,8 @@ interface Pending {
 }
 
 const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 10_000 };
+/** As many devices as a home may register over sockets (MAX_DEVICES_PER_HOME's default): a flooded inventory stops here. */
+const MAX_BRIDGED_DEVICES = 256;
 
 /**
  * One home's broker connection: subscribes for every enabled driver, turns their updates into
@@ -77,12 +80,16 @@ export class BridgeRunner {
       clean: true,
       reconnectPeriod: backoff.initialMs,
       connectTimeout: 10_000,
+      // A refused login (password changed at the broker) is retried with backoff too, not given up on.
+      reconnectOnConnackError: true,
       ...(settings.username ? { username: settings.username } : {}),
       ...(settings.password ? { password: settings.password } : {}),
     });
     this.client = client;
     client.on('connect', () => {
       client.options.reconnectPeriod = backoff.initialMs;
+      // Commands are small writes awaiting an answer: Nagle would hold each for the peer's delayed ACK (~40 ms).
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       const topics = [...new Set([...this.deps.drivers.flatMap((d) => d.subscriptions), ...this.learnt])];
       client.subscribe(topics, { qos: 0 }, (err) => {
         if (err) logger.warn({ serial, err: err.message }, 'mqtt subscribe failed');
@@ -182,6 +189,10 @@ export class BridgeRunner {
     const tracked = this.devices.get(id);
     switch (update.kind) {
       case 'device': {
+        if (!tracked && this.devices.size >= MAX_BRIDGED_DEVICES) {
+          this.deps.logger.warn({ serial: this.deps.serial, driver: driver.name, limit: MAX_BRIDGED_DEVICES }, 'mqtt bridge device limit reached; device ignored');
+          return;
+        }
         const next: Tracked = tracked
           ? { ...tracked, device: update.device, state: { ...tracked.state, ...update.device.state } }
           : { driver, device: update.device, state: { ...update.device.state }, online: update.device.online ?? true, announced: false };
@@ -202,9 +213,9 @@ export class BridgeRunner {
         return;
       case 'state': {
         if (!tracked) return;
-        this.merge(id, update.state);
+        const changed = this.merge(id, update.state);
         // A command's echo reaches dashboards with the command's answer, not twice.
-        if (tracked.announced && !acked.has(id)) {
+        if (changed && tracked.announced && !acked.has(id)) {
           const state = tracked.state;
           this.serially(() => this.deps.sink.reportState(this.deps.serial, id, state));
         }
@@ -212,9 +223,17 @@ export class BridgeRunner {
     }
   }
 
-  private merge(id: string, state: DeviceState): void {
+  /** Merges a partial state; one that would pass the socket path's state cap (8 KiB) is refused whole. */
+  private merge(id: string, state: DeviceState): boolean {
     const tracked = this.devices.get(id);
-    if (tracked) tracked.state = { ...tracked.state, ...state };
+    if (!tracked) return false;
+    const next = { ...tracked.state, ...state };
+    if (!stateSchema.safeParse(next).success) {
+      this.deps.logger.warn({ serial: this.deps.serial, deviceId: id }, 'bridged device state too large; update ignored');
+      return false;
+    }
+    tracked.state = next;
+    return true;
   }
 
   private announce(id: string, tracked: Tracked): void {

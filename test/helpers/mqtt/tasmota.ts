@@ -19,9 +19,12 @@ export interface FakeTasmota {
  * retained LWT (`Online`, will `Offline`), `cmnd/<topic>/POWER` answered on `stat/<topic>/RESULT`,
  * unknown commands answered `{"Command":"Unknown"}`. `discovery: false` announces only by LWT.
  */
-export async function startFakeTasmota(url: string, options: { topic: string; name?: string; dimmer?: boolean; discovery?: boolean; mac?: string }): Promise<FakeTasmota> {
+export async function startFakeTasmota(
+  url: string,
+  options: { topic: string; name?: string; dimmer?: boolean; discovery?: boolean; mac?: string; login?: { username: string; password: string } },
+): Promise<FakeTasmota> {
   const { topic } = options;
-  const client = await connectClient(url, { will: { topic: `tele/${topic}/LWT`, payload: Buffer.from('Offline'), retain: true, qos: 1 } });
+  const client = await connectClient(url, { ...options.login, will: { topic: `tele/${topic}/LWT`, payload: Buffer.from('Offline'), retain: true, qos: 1 } });
   const state = { power: false, dimmer: 60 };
   const commands: FakeTasmota['commands'] = [];
   const result = () => JSON.stringify(options.dimmer ? { POWER: state.power ? 'ON' : 'OFF', Dimmer: state.dimmer } : { POWER: state.power ? 'ON' : 'OFF' });

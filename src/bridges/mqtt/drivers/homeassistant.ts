@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { DeviceState } from '../../../devices/types.ts';
 import {
   type Ack,
@@ -16,81 +15,9 @@ import {
   targetParam,
   toPercent,
 } from '../driver.ts';
+import { applyTemplate, type Config, configSchema, expand } from './homeassistant-config.ts';
 
 const PREFIX = 'homeassistant';
-
-/** The abbreviations (HA "MQTT discovery") of the keys we read. */
-const abbreviations: Record<string, string> = {
-  stat_t: 'state_topic',
-  cmd_t: 'command_topic',
-  avty_t: 'availability_topic',
-  avty: 'availability',
-  pl_avail: 'payload_available',
-  pl_not_avail: 'payload_not_available',
-  pl_on: 'payload_on',
-  pl_off: 'payload_off',
-  stat_on: 'state_on',
-  stat_off: 'state_off',
-  bri_cmd_t: 'brightness_command_topic',
-  bri_stat_t: 'brightness_state_topic',
-  bri_scl: 'brightness_scale',
-  pl_lock: 'payload_lock',
-  pl_unlk: 'payload_unlock',
-  stat_locked: 'state_locked',
-  stat_unlocked: 'state_unlocked',
-  temp_cmd_t: 'temperature_command_topic',
-  temp_stat_t: 'temperature_state_topic',
-  curr_temp_t: 'current_temperature_topic',
-  uniq_id: 'unique_id',
-  dev: 'device',
-  t: 'topic',
-};
-
-const topic = z.string().min(1).max(256).regex(/^[^#+]+$/);
-const configSchema = z.looseObject({
-  name: z.string().max(64).nullish(),
-  unique_id: z.string().max(128).optional(),
-  device: z.looseObject({ name: z.string().max(64).optional() }).optional(),
-  schema: z.string().optional(),
-  state_topic: topic.optional(),
-  command_topic: topic.optional(),
-  availability_topic: topic.optional(),
-  availability: z.array(z.looseObject({ topic, payload_available: z.string().optional(), payload_not_available: z.string().optional() })).optional(),
-  payload_available: z.string().optional(),
-  payload_not_available: z.string().optional(),
-  payload_on: z.string().optional(),
-  payload_off: z.string().optional(),
-  state_on: z.string().optional(),
-  state_off: z.string().optional(),
-  brightness: z.boolean().optional(),
-  brightness_command_topic: topic.optional(),
-  brightness_state_topic: topic.optional(),
-  brightness_scale: z.number().positive().optional(),
-  payload_lock: z.string().optional(),
-  payload_unlock: z.string().optional(),
-  state_locked: z.string().optional(),
-  state_unlocked: z.string().optional(),
-  temperature_command_topic: topic.optional(),
-  temperature_state_topic: topic.optional(),
-  current_temperature_topic: topic.optional(),
-});
-type Config = z.infer<typeof configSchema>;
-
-/** Long keys for abbreviated ones (nested availability entries too), and `~` expanded in topics. */
-function expand(raw: Record<string, unknown>): Record<string, unknown> {
-  const base = typeof raw['~'] === 'string' ? raw['~'] : undefined;
-  const long = (record: Record<string, unknown>) => {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(record)) {
-      const name = abbreviations[key] ?? key;
-      out[name] = base && typeof value === 'string' && (name.endsWith('topic') || name === 'topic') ? value.replace(/^~|~$/, base) : value;
-    }
-    return out;
-  };
-  const out = long(raw);
-  if (Array.isArray(out.availability)) out.availability = out.availability.map((a) => (isRecord(a) ? long(a) : a));
-  return out;
-}
 
 interface Entity {
   name: string;
@@ -108,7 +35,8 @@ const kinds: Record<string, BridgedKind> = { light: 'light', switch: 'switch', l
  * abbreviations and `~` allowed) describes an entity whose `state_topic`, `command_topic` and
  * `availability_topic` the relay then follows. light (default and `json` schema), switch, lock and
  * climate get actions; other components are listed as sensors. Without a state topic an entity is
- * "optimistic": the publish itself is the acknowledgement. Value templates are not evaluated.
+ * "optimistic": the publish itself is the acknowledgement. Of value templates only `{{ value_json.key }}`
+ * and `{{ value }}` are understood; command templates are not.
  */
 export function homeAssistantDriver(): MqttDriver {
   const entities = new Map<string, Entity>();
@@ -127,8 +55,11 @@ export function homeAssistantDriver(): MqttDriver {
   const powerWords = (c: Config) => ({ on: c.payload_on ?? 'ON', off: c.payload_off ?? 'OFF', stateOn: c.state_on ?? c.payload_on ?? 'ON', stateOff: c.state_off ?? c.payload_off ?? 'OFF' });
   const scale = (c: Config) => c.brightness_scale ?? 255;
 
-  function parseState(entity: Entity, role: 'state' | 'brightness' | 'temperature' | 'current', payload: string): DeviceState {
+  function parseState(entity: Entity, role: 'state' | 'brightness' | 'temperature' | 'current', raw: string): DeviceState {
     const c = entity.config;
+    const template = { state: c.state_value_template ?? c.value_template, brightness: c.brightness_value_template, temperature: c.temperature_state_template, current: c.current_temperature_template }[role];
+    const payload = applyTemplate(template, raw);
+    if (payload === undefined) return {};
     if (role === 'brightness') return Number.isFinite(Number(payload)) ? { brightness: toPercent(Number(payload), scale(c)) } : {};
     if (role === 'temperature') return Number.isFinite(Number(payload)) ? { targetC: Number(payload) } : {};
     if (role === 'current') return Number.isFinite(Number(payload)) ? { currentC: Number(payload) } : {};

@@ -18,6 +18,7 @@ import {
   reject,
   targetParam,
   toPercent,
+  topicName,
 } from '../driver.ts';
 
 /** One entry of an `exposes` list (zigbee2mqtt.io "Exposes"): generic features or a specific group with `features`. */
@@ -44,14 +45,12 @@ const exposeSchema: z.ZodType<Expose> = z.lazy(() =>
   }),
 );
 
-const bridgeDevices = z.array(
-  z.looseObject({
-    friendly_name: z.string().min(1).max(128),
+const bridgeDevice = z.looseObject({
+    friendly_name: topicName,
     type: z.string().optional(),
     disabled: z.boolean().optional(),
     definition: z.looseObject({ exposes: z.array(exposeSchema).default([]), description: z.string().optional() }).nullish(),
-  }),
-);
+});
 
 /** How our state and commands map onto one device's exposed properties. */
 interface Mapping {
@@ -161,7 +160,9 @@ export function zigbee2mqttDriver(options: Pick<DriverOptions, 'z2mBase'>): Mqtt
 
   return {
     name: 'zigbee2mqtt',
-    subscriptions: [`${base}/#`],
+    // Not `${base}/#`: that would hand the relay its own `/set` publishes, and a broker without
+    // TCP_NODELAY then holds the echo behind them for a delayed ACK (~40 ms a command).
+    subscriptions: [`${base}/bridge/devices`, `${base}/bridge/response/#`, `${base}/bridge/logging`],
     onMessage(topic, payload, context) {
       if (!topic.startsWith(prefix)) return [];
       const rest = topic.slice(prefix.length);
@@ -220,11 +221,15 @@ export function zigbee2mqttDriver(options: Pick<DriverOptions, 'z2mBase'>): Mqtt
   };
 
   function inventory(payload: string, context: DriverContext): DriverUpdate[] {
-    const parsed = bridgeDevices.safeParse(parseJson(payload));
-    if (!parsed.success) return [];
+    const list = parseJson(payload);
+    if (!Array.isArray(list)) return [];
     const updates: DriverUpdate[] = [];
     const seen = new Set<string>();
-    for (const entry of parsed.data) {
+    // Entry by entry: one unreadable device (or a wildcard in its name) must not hide the others.
+    for (const raw of list) {
+      const parsed = bridgeDevice.safeParse(raw);
+      if (!parsed.success) continue;
+      const entry = parsed.data;
       if (entry.type === 'Coordinator' || entry.disabled || !entry.definition) continue;
       const { mapping, capabilities } = mapExposes(entry.definition.exposes);
       const device: BridgedDevice = {
@@ -235,6 +240,9 @@ export function zigbee2mqttDriver(options: Pick<DriverOptions, 'z2mBase'>): Mqtt
         capabilities,
       };
       seen.add(entry.friendly_name);
+      // Exact topics per device: friendly names may contain "/" (`room/lamp`), which `+` would not match.
+      context.subscribe(`${base}/${entry.friendly_name}`);
+      context.subscribe(`${base}/${entry.friendly_name}/availability`);
       // Z2M does not retain state by default: ask once per session for what we map (a Zigbee read, not a change).
       const readable = readableOf(mapping);
       if (!mappings.has(entry.friendly_name) && Object.keys(readable).length > 0) {
