@@ -11,6 +11,7 @@ import type { Store } from '../store/types.ts';
 import type { TokenResponse } from '../tokens/service.ts';
 import type { PairingBudget } from './budget.ts';
 import { type ActiveCode, type BudgetRecord, type ClaimOutcome, judgeClaim } from './rules.ts';
+import { keys } from '../store/keys.ts';
 
 export type PairingOutcome = 'issued' | 'claimed' | 'wrong' | 'burned' | 'expired' | 'locked' | 'kiosk_offline';
 
@@ -46,7 +47,7 @@ export interface CodeIssued {
 /** How long a code's record outlives the code, so the expiry notice can tell "expired" from "claimed". */
 const RECORD_GRACE_MS = 60_000;
 
-export const codeKeyOf = (serial: string) => `pairing:code:${serial}`;
+export const codeKeyOf = keys.pairingCode;
 
 /**
  * Six-digit pairing. The code lives in the Store only as an HMAC bound to its home, is pushed
