@@ -189,8 +189,10 @@ describe('devices over dashboard and kiosk sockets', () => {
     await connectDevice(relay);
     const dashboard = await connectDashboard(relay, token);
     const dropped = nextEvent(dashboard, 'disconnect', 5000);
+    // Moving the clock past exp fires the socket's expiry timer at once (Clock timers): no wait.
     (relay.clock as FakeClock).advance(3000);
-    expect((await emitAck(dashboard, 'device:command', { deviceId: 'lamp-1', action: 'turn_on' })).error?.code).toBe('invalid_token');
     expect(await dropped).toBe('io server disconnect');
+    await expect(connectDashboard(relay, token)).rejects.toMatchObject({ message: 'invalid_token' });
+    expect((await command(relay, token, 'lamp-1', { action: 'turn_on' })).body.error.code).toBe('invalid_token');
   });
 });
