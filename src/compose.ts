@@ -35,11 +35,11 @@ export async function composeRelay(config: Config, clock: Clock, logger: Logger)
   const defaultHome = await ensureDefaultHome(config, store, clock);
   // On Redis every instance must also share Socket.IO rooms: kiosk pushes, revocations and device
   // commands reach sockets held by any instance through the adapter.
-  const redisAdapter: RedisAdapterHandle | undefined =
-    config.store === 'redis' && config.redisUrl
-      ? // Loaded only here, so a single-node relay never loads the Redis client.
-        await (await import('./realtime/redis-adapter.ts')).createRedisAdapter({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger })
-      : undefined;
+  const redisTarget = config.store === 'redis' ? (await import('./store/redis-connection.ts')).redisTargetOf(config) : undefined;
+  const redisAdapter: RedisAdapterHandle | undefined = redisTarget
+    ? // Loaded only here, so a single-node relay never loads the Redis client.
+      await (await import('./realtime/redis-adapter.ts')).createRedisAdapter({ ...redisTarget, keyPrefix: config.redisKeyPrefix, logger })
+    : undefined;
   const server = createServer({ config, store, clock, logger, metrics: new Metrics(), jwtSecret }, redisAdapter ? { adapter: redisAdapter.adapter } : {});
   let simulator: Awaited<ReturnType<typeof startDemoDevices>>;
 

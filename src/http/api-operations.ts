@@ -84,7 +84,7 @@ export const apiOperations: ApiOperation[] = [
     method: 'get',
     path: '/guest',
     tag: 'pages',
-    summary: "A guest's page: claims the invite in its URL fragment",
+    summary: 'The guest page an invite link opens (the code rides in the fragment)',
     responses: { 200: { description: 'HTML page', mediaType: 'text/html' } },
   },
 

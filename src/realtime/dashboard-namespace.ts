@@ -34,13 +34,22 @@ export function attachDashboard(
 
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal as Principal;
-    void socket.join([...deviceRoomsOf(principal), rooms.grant(principal.grant.id)]);
+    void socket.join(rooms.grant(principal.grant.id));
     const expiry = { timer: undefined as Timer | undefined };
-    // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
+    const start = { timer: undefined as Timer | undefined };
+    // A guest's device events begin at notBefore, like the devices it may see.
     const { guest } = principal.grant;
+    const notBefore = guest?.notBefore ? Date.parse(guest.notBefore) : 0;
+    if (notBefore > clock.now()) {
+      start.timer = clock.setTimeout(() => void socket.join(deviceRoomsOf(principal)), notBefore - clock.now());
+    } else void socket.join(deviceRoomsOf(principal));
+    // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
     if (guest) disconnectAtExpiry(socket, Date.parse(guest.notAfter), clock, expiry, 'grant:expired', { grantId: principal.grant.id, notAfter: guest.notAfter });
     else disconnectAtExpiry(socket, principal.claims.exp * 1000, clock, expiry, 'token:expired', {});
-    socket.on('disconnect', () => expiry.timer?.cancel());
+    socket.on('disconnect', () => {
+      expiry.timer?.cancel();
+      start.timer?.cancel();
+    });
     for (const feature of features) feature(socket, principal);
   });
 }
