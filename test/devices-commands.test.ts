@@ -48,9 +48,9 @@ describe('commands that do not come back', () => {
   it('fails a command caught by a replacement connection, and the device stays online', async () => {
     relay = await startRelay({ env: { DEVICE_COMMAND_TIMEOUT: '20' } });
     const { token } = await pair(relay);
-    await connectDevice(relay, { onCommand: () => null });
+    const first = await connectDevice(relay, { onCommand: () => null });
     const pending = command(relay, token, 'lamp-1', { action: 'turn_on' });
-    await sleep(200);
+    await eventually(() => first.commands.length === 1);
     const replacement = await connectDevice(relay);
     const res = await pending;
     expect(res.status).toBe(409);
@@ -121,7 +121,7 @@ describe('Idempotency-Key', () => {
     expect(lock.commands).toHaveLength(1);
 
     lock.socket.close();
-    await sleep(200);
+    await eventually(async () => (await getJson(`${relay.url}/api/v1/devices/lock-1`, token)).body.online === false);
     const offline = await command(relay, token, 'lock-1', { action: 'lock' }, { 'idempotency-key': 'later' });
     expect(offline.status).toBe(409);
     const back = await connectDevice(relay, { deviceId: 'lock-1', actions: ['lock'], onCommand: () => ({ ok: true, state: { locked: true } }) });
@@ -161,7 +161,7 @@ describe('devices over dashboard and kiosk sockets', () => {
     expect(b).toEqual(a);
     expect(lamp.commands).toHaveLength(2);
     lamp.socket.close();
-    await sleep(200);
+    await eventually(async () => (await getJson(`${relay.url}/api/v1/devices/lamp-1`, token)).body.online === false);
     expect(await codes({ deviceId: 'lamp-1', action: 'turn_on' })).toBe('device_offline');
   });
 
