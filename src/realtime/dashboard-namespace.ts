@@ -4,11 +4,14 @@ import type { Principal } from '../grants/service.ts';
 import type { Clock } from '../clock.ts';
 import type { RealtimeContext } from './context.ts';
 import { refusal } from './ack.ts';
+import { dashboardRoomsOf, joinHomeRooms, mergedSnapshot } from './resume.ts';
 import { rooms } from './rooms.ts';
 import { socketOrigin } from './socket-origin.ts';
 
 /** Extra acknowledged events a feature (devices) adds to dashboard sockets. */
 export type DashboardFeature = (socket: Socket, principal: Principal) => void;
+/** A feature's part of the snapshot a resuming dashboard gets with `resync` (only what the grant may see). */
+export type DashboardSnapshot = (principal: Principal) => Promise<Record<string, unknown>>;
 
 /** Node timers overflow past ~24.8 days; longer tokens are re-checked when the timer fires. */
 const MAX_TIMER_MS = 2_147_000_000;
@@ -19,8 +22,9 @@ const MAX_TIMER_MS = 2_147_000_000;
  */
 export function attachDashboard(
   nsp: Namespace,
-  { services, logger, clock, trustProxy }: RealtimeContext,
+  { services, logger, clock, trustProxy, eventLog }: RealtimeContext,
   features: DashboardFeature[] = [],
+  snapshots: DashboardSnapshot[] = [],
 ): void {
   nsp.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
@@ -37,7 +41,12 @@ export function attachDashboard(
 
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal as Principal;
-    void socket.join([...deviceRoomsOf(principal), rooms.grant(principal.grant.id)]);
+    const { serial } = principal.grant;
+    void socket.join(rooms.grant(principal.grant.id));
+    const snapshot = mergedSnapshot(snapshots.map((part) => () => part(principal)));
+    joinHomeRooms(socket, { log: eventLog, logger, serial, homeRooms: deviceRoomsOf(principal), roomsOf: dashboardRoomsOf(serial), snapshot }).catch((err: unknown) =>
+      logger.warn({ err, serial }, 'dashboard could not join its home'),
+    );
     const expiry = { timer: undefined as NodeJS.Timeout | undefined };
     // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
     const { guest } = principal.grant;

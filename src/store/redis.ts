@@ -7,6 +7,8 @@ import { closeRedis, connectRedis, type RedisClient, redactUrl, translateRedisEr
 import { encodeEntry, gcTtlMs, GC_GRACE_MS, liveEntry } from './redis-entry.ts';
 import { HOME_CHANGES_CHANNEL, RedisLifecycle } from './redis-lifecycle.ts';
 import { runScript, scripts } from './redis-scripts.ts';
+import type { LogLimits } from './event-log.ts';
+import { RedisHomeEventLog } from './redis-event-log.ts';
 import type {
   DeviceAuthMode,
   DeviceKeyRecord,
@@ -291,6 +293,11 @@ export class RedisStore implements Store {
   }
   async close() {
     await Promise.all([closeRedis(this.client), closeRedis(this.subscriber)]);
+  }
+
+  /** Resuming sockets may reconnect to any instance: the log lives in Redis beside everything else. */
+  openEventLog(limits: LogLimits) {
+    return new RedisHomeEventLog(this.client, (...parts) => this.key(...parts), this.clock, limits);
   }
 
   private key(...parts: string[]): string {

@@ -1,0 +1,85 @@
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { HUB_KEY } from './relay.ts';
+
+export interface Position {
+  epoch: string;
+  offset: number;
+}
+
+export interface Applied {
+  offset: number;
+  event: string;
+  payload: any;
+  /** How it arrived: replayed in `resume`, or live. */
+  via: 'replay' | 'live';
+}
+
+/**
+ * A client that follows offsets the way docs/api-extensions.md tells clients to: live events that
+ * arrive before `resume`/`resync` wait; offsets already applied are dropped. It records what it
+ * applied, so tests can check order, gaps and duplicates.
+ */
+export interface ResumingClient {
+  socket: ClientSocket;
+  applied: Applied[];
+  /** Events that came without a position (never a logged home event). */
+  unpositioned: string[];
+  /** Every `resync` received. */
+  resyncs: any[];
+  /** The last applied position (what to pass as `since` next time). */
+  position(): Position | null;
+  /** Resolves once `resume` or `resync` has been handled. */
+  ready: Promise<'resume' | 'resync'>;
+}
+
+export function connectResuming(url: string, auth: Record<string, unknown>, events: string[], since: Position | true = true): ResumingClient {
+  const socket = connect(url, { auth: { ...auth, since }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const applied: Applied[] = [];
+  const resyncs: any[] = [];
+  const unpositioned: string[] = [];
+  let position: Position | null = since === true ? null : { ...since };
+  let waiting: Array<{ event: string; payload: unknown; meta: Position }> | null = [];
+  const apply = (event: string, payload: unknown, meta: Position, via: Applied['via']) => {
+    if (position && meta.epoch === position.epoch && meta.offset <= position.offset) return;
+    applied.push({ offset: meta.offset, event, payload, via });
+    position = { epoch: meta.epoch, offset: meta.offset };
+  };
+  const flush = () => {
+    const held = waiting ?? [];
+    waiting = null;
+    for (const { event, payload, meta } of held) apply(event, payload, meta, 'live');
+  };
+  for (const event of events) {
+    socket.on(event, (payload: unknown, meta: Position | null) => {
+      // Direct emits to one socket (pairing:locked on connect) are not home events and carry none.
+      if (!meta) return void unpositioned.push(event);
+      if (waiting) waiting.push({ event, payload, meta });
+      else apply(event, payload, meta, 'live');
+    });
+  }
+  const ready = new Promise<'resume' | 'resync'>((resolve, reject) => {
+    socket.once('connect_error', reject);
+    socket.once('resume', (body: Position & { events: Array<{ offset: number; event: string; payload: unknown }> }) => {
+      for (const entry of body.events) apply(entry.event, entry.payload, { epoch: body.epoch, offset: entry.offset }, 'replay');
+      position = { epoch: body.epoch, offset: Math.max(body.offset, position?.epoch === body.epoch ? position.offset : 0) };
+      flush();
+      resolve('resume');
+    });
+    socket.once('resync', (body: Position & Record<string, unknown>) => {
+      resyncs.push(body);
+      position = { epoch: body.epoch, offset: body.offset };
+      flush();
+      resolve('resync');
+    });
+  });
+  return { socket, applied, resyncs, unpositioned, position: () => position, ready };
+}
+
+export const homeEvents = ['device:state', 'device:online', 'device:offline', 'device:removed'];
+export const kioskEvents = [...homeEvents, 'pairing:claimed', 'pairing:expired', 'pairing:burned', 'pairing:locked', 'pairing:unlocked', 'grant:created', 'grant:revoked', 'audit:entry'];
+
+export const resumingDashboard = (url: string, token: string, since?: Position) => connectResuming(url, { token }, homeEvents, since ?? true);
+export const resumingKiosk = (url: string, since?: Position, serial = 'home-1') => connectResuming(`${url}/kiosk`, { serial, hubKey: HUB_KEY }, kioskEvents, since ?? true);
+
+/** Offsets strictly increasing: in order, no duplicates. */
+export const increasing = (applied: Applied[]) => applied.every((a, i) => i === 0 || a.offset > applied[i - 1]!.offset);

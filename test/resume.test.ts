@@ -1,0 +1,205 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeClock } from '../src/clock.ts';
+import { connectDevice, eventually, type FakeDevice, sleep } from './helpers/devices.ts';
+import { closeSockets, connectDashboard, connectKiosk, pair, startRelay, type TestRelay } from './helpers/relay.ts';
+import { type Applied, increasing, type Position, type ResumingClient, resumingDashboard, resumingKiosk } from './helpers/resume.ts';
+import { lampAndLock, lightOnly, ownerAndGuest } from './guests/helpers.ts';
+
+const fastStates = { DEVICE_STATE_RATE: '1000', DEVICE_STATE_BURST: '1000' };
+
+/** `count` state changes, `gapMs` apart, each acknowledged by the relay. */
+async function changeStates(device: FakeDevice, from: number, count: number, gapMs = 5): Promise<void> {
+  for (let level = from; level < from + count; level++) {
+    await device.socket.emitWithAck('state', { state: { on: true, level } });
+    await sleep(gapMs);
+  }
+}
+
+const levelsOf = (applied: Applied[], id = 'lamp-1') => applied.filter((a) => a.event === 'device:state' && a.payload.id === id).map((a) => a.payload.state.level);
+
+/**
+ * What a client that was cut at `before`'s end and resumed as `after` applied, against a socket that
+ * stayed connected throughout: in order, no duplicates, nothing missing but device states that a
+ * later replayed state of the same device supersedes, and the same last state.
+ */
+function expectNothingMissed(reference: Applied[], before: Applied[], after: Applied[]): void {
+  const got = [...before, ...after];
+  expect(increasing(got), JSON.stringify(got.map((a) => a.offset))).toBe(true);
+  const known = new Set(reference.map((r) => r.offset));
+  for (const a of got) expect(known.has(a.offset)).toBe(true);
+  const offsets = new Set(got.map((a) => a.offset));
+  for (const missed of reference.filter((r) => !offsets.has(r.offset))) {
+    expect(missed.event, `offset ${missed.offset} (${missed.event}) was never applied`).toBe('device:state');
+    expect(after.some((a) => a.via === 'replay' && a.event === 'device:state' && a.payload.id === missed.payload.id && a.offset > missed.offset)).toBe(true);
+  }
+  expect(levelsOf(got).at(-1)).toBe(levelsOf(reference).at(-1));
+}
+
+async function settled(client: ResumingClient, count: number): Promise<void> {
+  await eventually(() => client.applied.length >= count, 10_000);
+}
+
+describe.each(['sqlite', 'memory'] as const)('resume after a drop, one instance (%s)', (store) => {
+  let relay: TestRelay | undefined;
+  const start = async (env: Record<string, string> = {}) => {
+    relay = await startRelay({ env: { STORE: store, ...fastStates, ...env } });
+    return relay;
+  };
+  afterEach(async () => {
+    closeSockets();
+    await relay?.close();
+    relay = undefined;
+  });
+
+  it('replays what a dashboard cut mid-traffic missed, in order, with the latest state per device, then goes live', async () => {
+    const r = await start();
+    const { token } = await pair(r);
+    const lamp = await connectDevice(r);
+    const reference = resumingDashboard(r.url, token);
+    const cut = resumingDashboard(r.url, token);
+    expect(await reference.ready).toBe('resume');
+    expect(await cut.ready).toBe('resume');
+
+    const traffic = changeStates(lamp, 0, 60);
+    await settled(cut, 15);
+    cut.socket.disconnect();
+    const since = cut.position() as Position;
+    // Presence and removal happen while it is away, among the states.
+    const fan = await connectDevice(r, { deviceId: 'fan-1', name: 'Fan', type: 'fan' });
+    await sleep(50);
+    const resumed = resumingDashboard(r.url, token, since);
+    expect(await resumed.ready).toBe('resume');
+    await traffic;
+    fan.socket.disconnect();
+    await settled(reference, 60 + 2);
+    const total = reference.applied.length;
+    await settled(resumed, 1);
+    await eventually(() => resumed.applied.at(-1)?.offset === reference.applied.at(-1)?.offset, 10_000);
+
+    expect(reference.applied.length).toBe(total);
+    expectNothingMissed(reference.applied, cut.applied, resumed.applied);
+    expect(resumed.applied.some((a) => a.via === 'replay')).toBe(true);
+    expect(resumed.applied.filter((a) => a.payload.id === 'fan-1').map((a) => a.event)).toEqual(['device:online', 'device:offline']);
+    // Replayed: one state for the lamp, not every one it missed.
+    expect(levelsOf(resumed.applied.filter((a) => a.via === 'replay'))).toHaveLength(1);
+    expect(resumed.unpositioned).toEqual([]);
+  });
+
+  it('replays grants, pairing and audit events a kiosk missed, never the pairing code', async () => {
+    const r = await start();
+    const cut = resumingKiosk(r.url);
+    await cut.ready;
+    cut.socket.disconnect();
+    const since = cut.position() as Position;
+    const other = await connectKiosk(r);
+    const claimed = await pair(r, { kiosk: other, clientName: 'Phone' });
+    const resumed = resumingKiosk(r.url, since);
+    expect(await resumed.ready).toBe('resume');
+    const events = resumed.applied.map((a) => a.event);
+    expect(events).toContain('pairing:claimed');
+    expect(events).toContain('grant:created');
+    expect(events).not.toContain('pairing:code');
+    expect(resumed.applied.find((a) => a.event === 'pairing:claimed')?.payload).toEqual({ grantId: claimed.grantId, clientName: 'Phone' });
+    // The pairing's audit entries (written after the claim answers: replayed or live).
+    const audit = () => resumed.applied.filter((a) => a.event === 'audit:entry').map((a) => a.payload.event);
+    await eventually(() => audit().includes('pairing.claimed'));
+    expect(increasing(resumed.applied)).toBe(true);
+  });
+
+  it('resyncs with a fresh snapshot when the gap is older than RESUME_WINDOW', async () => {
+    const r = await start({ RESUME_WINDOW: '2m' });
+    const { token } = await pair(r);
+    const lamp = await connectDevice(r);
+    const cut = resumingDashboard(r.url, token);
+    await cut.ready;
+    await changeStates(lamp, 0, 2);
+    await settled(cut, 2);
+    cut.socket.disconnect();
+    const since = cut.position() as Position;
+
+    await changeStates(lamp, 2, 1);
+    (r.clock as FakeClock).advance(3 * 60_000);
+    await changeStates(lamp, 3, 1);
+    const resumed = resumingDashboard(r.url, token, since);
+    expect(await resumed.ready).toBe('resync');
+    const [resync] = resumed.resyncs;
+    expect(resync).toMatchObject({ epoch: since.epoch, reason: 'too_old', devices: [{ id: 'lamp-1', state: { level: 3 } }] });
+    expect(resync.offset).toBeGreaterThan(since.offset);
+    // Live again: the next change carries the offset after the snapshot's.
+    await changeStates(lamp, 4, 1);
+    await settled(resumed, 1);
+    expect(resumed.applied[0]).toMatchObject({ offset: resync.offset + 1, via: 'live' });
+  });
+
+  it('resumes a long-quiet dashboard with nothing to replay, and resyncs past RESUME_LOG_MAX', async () => {
+    const r = await start({ RESUME_LOG_MAX: '5' });
+    const { token } = await pair(r);
+    const lamp = await connectDevice(r);
+    const cut = resumingDashboard(r.url, token);
+    await cut.ready;
+    cut.socket.disconnect();
+    const since = cut.position() as Position;
+    (r.clock as FakeClock).advance(60 * 60_000);
+    const quiet = resumingDashboard(r.url, token, since);
+    expect(await quiet.ready).toBe('resume');
+    expect(quiet.applied).toEqual([]);
+    quiet.socket.disconnect();
+
+    await changeStates(lamp, 0, 6, 0);
+    const late = resumingDashboard(r.url, token, since);
+    expect(await late.ready).toBe('resync');
+    expect(late.resyncs[0]).toMatchObject({ reason: 'too_old', devices: [{ id: 'lamp-1', state: { level: 5 } }] });
+  });
+
+  it('resyncs a position from another epoch or one it cannot read, and sends a kiosk its grants', async () => {
+    const r = await start();
+    await pair(r);
+    const foreign = resumingKiosk(r.url, { epoch: 'another-run', offset: 3 });
+    expect(await foreign.ready).toBe('resync');
+    expect(foreign.resyncs[0]).toMatchObject({ reason: 'new_epoch', devices: [], grants: [{ clientName: 'test client' }] });
+    const unreadable = resumingKiosk(r.url, { epoch: '', offset: -1 } as Position);
+    expect(await unreadable.ready).toBe('resync');
+  });
+
+  it('gives a guest only the devices its scope names, live and replayed', async () => {
+    const r = await start();
+    const { lamp, lock } = await lampAndLock(r);
+    const { guest } = await ownerAndGuest(r, lightOnly(r.clock.now() + 3_600_000));
+    const cut = resumingDashboard(r.url, guest.token);
+    await cut.ready;
+    await lock.socket.emitWithAck('state', { state: { locked: false } });
+    await lamp.socket.emitWithAck('state', { state: { on: true } });
+    await settled(cut, 1);
+    cut.socket.disconnect();
+    const since = cut.position() as Position;
+    await lock.socket.emitWithAck('state', { state: { locked: true } });
+    await lamp.socket.emitWithAck('state', { state: { on: false } });
+    lock.socket.disconnect();
+    await sleep(100);
+
+    const resumed = resumingDashboard(r.url, guest.token, since);
+    expect(await resumed.ready).toBe('resume');
+    await sleep(100);
+    for (const seen of [...cut.applied, ...resumed.applied]) expect(seen.payload.id).toBe('hall-light');
+    expect(resumed.applied.map((a) => a.payload.state)).toEqual([{ on: false }]);
+
+    const late = resumingDashboard(r.url, guest.token, { epoch: 'another-run', offset: since.offset });
+    await late.ready;
+    expect(late.resyncs[0].devices.map((d: { id: string }) => d.id)).toEqual(['hall-light']);
+  });
+
+  it('leaves sockets that did not ask as they were: no second argument, no resume event', async () => {
+    const r = await start();
+    const { token } = await pair(r);
+    const plain = await connectDashboard(r, token);
+    const args: unknown[][] = [];
+    let resumeEvents = 0;
+    plain.on('device:online', (...received: unknown[]) => args.push(received));
+    plain.on('resume', () => resumeEvents++);
+    plain.on('resync', () => resumeEvents++);
+    await connectDevice(r);
+    await eventually(() => args.length === 1);
+    expect(args[0]).toHaveLength(1);
+    expect(resumeEvents).toBe(0);
+  });
+});
