@@ -1,43 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../src/clock.ts';
-import { connectDevice, eventually, type FakeDevice, sleep } from './helpers/devices.ts';
+import { connectDevice, eventually, sleep } from './helpers/devices.ts';
 import { closeSockets, connectDashboard, connectKiosk, pair, startRelay, type TestRelay } from './helpers/relay.ts';
-import { type Applied, increasing, type Position, type ResumingClient, resumingDashboard, resumingKiosk } from './helpers/resume.ts';
+import { changeStates, expectNothingMissed, fastStates, increasing, levelsOf, type Position, resumingDashboard, resumingKiosk, settled } from './helpers/resume.ts';
 import { lampAndLock, lightOnly, ownerAndGuest } from './guests/helpers.ts';
-
-const fastStates = { DEVICE_STATE_RATE: '1000', DEVICE_STATE_BURST: '1000' };
-
-/** `count` state changes, `gapMs` apart, each acknowledged by the relay. */
-async function changeStates(device: FakeDevice, from: number, count: number, gapMs = 5): Promise<void> {
-  for (let level = from; level < from + count; level++) {
-    await device.socket.emitWithAck('state', { state: { on: true, level } });
-    await sleep(gapMs);
-  }
-}
-
-const levelsOf = (applied: Applied[], id = 'lamp-1') => applied.filter((a) => a.event === 'device:state' && a.payload.id === id).map((a) => a.payload.state.level);
-
-/**
- * What a client that was cut at `before`'s end and resumed as `after` applied, against a socket that
- * stayed connected throughout: in order, no duplicates, nothing missing but device states that a
- * later replayed state of the same device supersedes, and the same last state.
- */
-function expectNothingMissed(reference: Applied[], before: Applied[], after: Applied[]): void {
-  const got = [...before, ...after];
-  expect(increasing(got), JSON.stringify(got.map((a) => a.offset))).toBe(true);
-  const known = new Set(reference.map((r) => r.offset));
-  for (const a of got) expect(known.has(a.offset)).toBe(true);
-  const offsets = new Set(got.map((a) => a.offset));
-  for (const missed of reference.filter((r) => !offsets.has(r.offset))) {
-    expect(missed.event, `offset ${missed.offset} (${missed.event}) was never applied`).toBe('device:state');
-    expect(after.some((a) => a.via === 'replay' && a.event === 'device:state' && a.payload.id === missed.payload.id && a.offset > missed.offset)).toBe(true);
-  }
-  expect(levelsOf(got).at(-1)).toBe(levelsOf(reference).at(-1));
-}
-
-async function settled(client: ResumingClient, count: number): Promise<void> {
-  await eventually(() => client.applied.length >= count, 10_000);
-}
 
 describe.each(['sqlite', 'memory'] as const)('resume after a drop, one instance (%s)', (store) => {
   let relay: TestRelay | undefined;

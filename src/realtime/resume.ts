@@ -47,13 +47,14 @@ export async function joinHomeRooms(socket: Socket, context: ResumeContext): Pro
   const { log, serial, logger } = context;
   try {
     const read = await log.read(serial, request.kind === 'fresh' ? null : request.since);
+    const visible = new Set(context.homeRooms);
+    const seen = (entries: LogEntry[]) => entries.filter((entry) => context.roomsOf(entry).some((room) => visible.has(room)));
     if (read.status === 'ok') {
-      const visible = new Set(context.homeRooms);
-      const seen = read.entries.filter((entry) => context.roomsOf(entry).some((room) => visible.has(room)));
-      socket.emit('resume', { ...read.position, events: latestStates(seen).map(({ offset, event, payload }) => ({ offset, event, payload })) });
+      socket.emit('resume', { ...read.position, events: latestStates(seen(read.entries)).map(({ offset, event, payload }) => ({ offset, event, payload })) });
       return;
     }
-    socket.emit('resync', { ...read.position, reason: request.kind === 'resume' && request.since.epoch === read.position.epoch ? 'too_old' : 'new_epoch', ...(await context.snapshot()) });
+    const reason = request.kind === 'resume' && request.since.epoch === read.position.epoch ? 'too_old' : 'new_epoch';
+    socket.emit('resync', { ...read.position, reason, ...withLoggedDevices(await context.snapshot(), seen(read.retained)) });
   } catch (err) {
     logger.warn({ err, serial }, 'could not resume a socket');
     socket.emit('resync', { epoch: null, offset: null, reason: 'unavailable' });
@@ -65,6 +66,21 @@ function latestStates(entries: LogEntry[]): LogEntry[] {
   const last = new Map<string, number>();
   for (const entry of entries) if (entry.event === 'device:state' && entry.deviceId) last.set(entry.deviceId, entry.offset);
   return entries.filter((entry) => entry.event !== 'device:state' || !entry.deviceId || last.get(entry.deviceId) === entry.offset);
+}
+
+const deviceViews = new Set(['device:state', 'device:online', 'device:offline']);
+
+/**
+ * Device states are written behind (at most one durable write per device a second), so the records
+ * of a device on another instance may be a moment older than the log. The last logged view of a
+ * device, all at or before the resync's offset, is at least as new; anything later arrives live.
+ */
+function withLoggedDevices(snapshot: Record<string, unknown>, retained: LogEntry[]): Record<string, unknown> {
+  if (!Array.isArray(snapshot.devices)) return snapshot;
+  const logged = new Map<string, unknown>();
+  for (const entry of retained) if (deviceViews.has(entry.event) && entry.deviceId) logged.set(entry.deviceId, entry.payload);
+  const devices = (snapshot.devices as Array<{ id: string }>).map((device) => logged.get(device.id) ?? device);
+  return { ...snapshot, devices };
 }
 
 /** Kiosks were sent every entry of their home. */

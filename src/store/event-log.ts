@@ -26,8 +26,11 @@ export interface LogEntry extends NewLogEntry {
   offset: number;
 }
 
-/** `gone`: the position is from another epoch, or entries after it were trimmed (too old). */
-export type LogRead = { status: 'ok'; position: LogPosition; entries: LogEntry[] } | { status: 'gone'; position: LogPosition };
+/**
+ * `gone`: the position is from another epoch, or entries after it were trimmed (too old); `retained`
+ * is what the log still holds, which freshens a snapshot read from records written behind.
+ */
+export type LogRead = { status: 'ok'; position: LogPosition; entries: LogEntry[] } | { status: 'gone'; position: LogPosition; retained: LogEntry[] };
 
 /** A per-home log of delivered events with offsets that only grow, shared by every instance. */
 export interface HomeEventLog {
@@ -77,9 +80,9 @@ export class MemoryHomeEventLog implements HomeEventLog {
     const position = { epoch: log.epoch, offset: log.last };
     if (since === null) return { status: 'ok', position, entries: [] };
     const first = log.entries[0]?.offset ?? log.last + 1;
-    if (since.epoch !== log.epoch || since.offset > log.last || since.offset + 1 < first) return { status: 'gone', position };
-    const entries = log.entries.slice(since.offset + 1 - first).map(({ at: _at, ...entry }) => entry);
-    return { status: 'ok', position, entries };
+    const from = since.epoch !== log.epoch || since.offset > log.last || since.offset + 1 < first ? null : since.offset + 1 - first;
+    const entries = log.entries.slice(from ?? 0).map(({ at: _at, ...entry }) => entry);
+    return from === null ? { status: 'gone', position, retained: entries } : { status: 'ok', position, entries };
   }
 
   private logOf(serial: string): HomeLog {

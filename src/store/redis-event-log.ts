@@ -40,13 +40,17 @@ end
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return { epoch, offset }
 `),
-  /** KEYS meta, list; ARGV newEpoch, epochTtl, since (-1: position only) → { epoch, last, first, entries }. */
+  /**
+   * KEYS meta, list; ARGV newEpoch, epochTtl, since offset (-1: position only), since epoch →
+   * { epoch, last, first, entries after since } or, when since is gone, { …, every entry, 1 }.
+   */
   read: script(`${readMeta}
 local head = redis.call('LINDEX', KEYS[2], 0)
 local first = last + 1
 if head then first = tonumber(string.match(head, '^(%d+) ')) end
 local from = tonumber(ARGV[3]) + 1
-if from < 1 or from < first or from > last + 1 then return { epoch, last, first, {} } end
+if ARGV[3] == '-1' then return { epoch, last, first, {} } end
+if ARGV[4] ~= epoch or from < first or from > last + 1 then return { epoch, last, first, redis.call('LRANGE', KEYS[2], 0, -1), 1 } end
 return { epoch, last, first, redis.call('LRANGE', KEYS[2], from - first, -1) }
 `),
 };
@@ -67,12 +71,11 @@ export class RedisHomeEventLog implements HomeEventLog {
   }
 
   async read(serial: string, since: LogPosition | null): Promise<LogRead> {
-    const args = [randomId(9), String(EPOCH_TTL_MS), String(since?.offset ?? -1)];
-    const [epoch, last, first, raw] = (await runScript(this.client, scripts.read, this.keysOf(serial), args)) as [string, number, number, string[]];
+    const args = [randomId(9), String(EPOCH_TTL_MS), String(since?.offset ?? -1), since?.epoch ?? ''];
+    const [epoch, last, , raw, gone] = (await runScript(this.client, scripts.read, this.keysOf(serial), args)) as [string, number, number, string[], number?];
     const position = { epoch, offset: Number(last) };
-    if (since === null) return { status: 'ok', position, entries: [] };
-    if (since.epoch !== epoch || since.offset > position.offset || since.offset + 1 < Number(first)) return { status: 'gone', position };
-    return { status: 'ok', position, entries: raw.map(parseEntry) };
+    const entries = raw.map(parseEntry);
+    return gone ? { status: 'gone', position, retained: entries } : { status: 'ok', position, entries };
   }
 
   private keysOf(serial: string): string[] {
