@@ -4,6 +4,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { AppError } from './errors.ts';
 import { refuseCrossSite } from './http/cross-site.ts';
+import { docsRoutes } from './http/docs-routes.ts';
 import { jsonTextTooDeep, MAX_JSON_DEPTH } from './json-depth.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { grantRoutes } from './http/grant-routes.ts';
@@ -80,6 +81,7 @@ export function createApp(deps: Deps, services: Services, extraRoutes: RouteModu
   const json = jsonBody();
 
   app.use(opsRoutes(store, metrics, config.metricsToken));
+  app.use(docsRoutes(config));
   app.use(pairingRoutes(services, config, json));
   app.use(grantRoutes(services, config, json));
   for (const routes of extraRoutes) app.use(routes(json));

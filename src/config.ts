@@ -25,6 +25,24 @@ const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => ['true', '1', 'on', 'yes'].includes(v));
 
+/** "h1:7000, redis://h2:7001" → redis:// URLs; null when an entry is not host:port or a redis(s) URL. */
+export function clusterNodeUrls(list: string): string[] | null {
+  const entries = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) return null;
+  const urls: string[] = [];
+  for (const entry of entries) {
+    const url = /^rediss?:\/\//.test(entry) ? entry : `redis://${entry}`;
+    try {
+      const parsed = new URL(url);
+      if (!parsed.hostname || !parsed.port) return null;
+    } catch {
+      return null;
+    }
+    urls.push(url);
+  }
+  return urls;
+}
+
 const serialPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const schema = z
@@ -36,6 +54,10 @@ const schema = z
     DATA_DIR: z.string().min(1).default('./data'),
     STORE: z.enum(['sqlite', 'memory', 'redis']).optional(),
     REDIS_URL: z.string().url().optional(),
+    // Redis Cluster: some (or all) nodes, comma-separated; the client discovers the rest.
+    REDIS_CLUSTER_NODES: z.string().optional(),
+    // Replicas that must hold a durable write before it is acknowledged (Redis WAIT); 0 = do not wait.
+    REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
     REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'letters, digits, ":", ".", "_" or "-", at most 64').default('relay:'),
     HOME_SERIAL: z.string().regex(serialPattern, 'letters, digits, ".", "_" or "-", at most 64').default('home-1'),
     HUB_KEY: z.string().min(16, 'at least 16 characters').optional(),
@@ -123,8 +145,14 @@ const schema = z
     if (unknownDrivers.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['MQTT_DRIVERS'], message: `unknown driver(s) ${unknownDrivers.join(', ')}; choose from ${mqttDriverNames.join(', ')}` });
     }
-    if (env.STORE === 'redis' && !env.REDIS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when STORE=redis' });
+    if (env.STORE === 'redis' && !env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when STORE=redis (or REDIS_CLUSTER_NODES)' });
+    }
+    if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'give either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both' });
+    }
+    if (env.REDIS_CLUSTER_NODES !== undefined && clusterNodeUrls(env.REDIS_CLUSTER_NODES) === null) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'comma-separated host:port or redis://host:port entries' });
     }
     if (env.NODE_ENV === 'production' && (!env.JWT_SECRET || Buffer.byteLength(env.JWT_SECRET) < 32)) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required with NODE_ENV=production, at least 32 bytes' });
@@ -146,6 +174,10 @@ export interface Config {
   readonly dataDir: string;
   readonly store: 'sqlite' | 'memory' | 'redis';
   readonly redisUrl: string | undefined;
+  /** Redis Cluster seed nodes as redis:// URLs (REDIS_CLUSTER_NODES); the store and adapter then use the cluster. */
+  readonly redisClusterNodes: readonly string[] | undefined;
+  /** REDIS_WAIT_REPLICAS: durable writes wait (WAIT, ≤ 500 ms) for this many replicas. */
+  readonly redisWaitReplicas: number;
   /** Prepended to every Redis key and channel (store and Socket.IO adapter), so deployments can share a Redis. */
   readonly redisKeyPrefix: string;
   readonly homeSerial: string;
@@ -261,8 +293,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
     dataDir: resolveDataDir(e.DATA_DIR),
-    store: e.STORE ?? (e.REDIS_URL ? 'redis' : 'sqlite'),
+    store: e.STORE ?? (e.REDIS_URL || e.REDIS_CLUSTER_NODES ? 'redis' : 'sqlite'),
     redisUrl: e.REDIS_URL,
+    redisWaitReplicas: e.REDIS_WAIT_REPLICAS,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES !== undefined ? (clusterNodeUrls(e.REDIS_CLUSTER_NODES) ?? undefined) : undefined,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     homeSerial: e.HOME_SERIAL,
     hubKey: e.HUB_KEY,

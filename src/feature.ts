@@ -4,7 +4,7 @@ import type { Socket } from 'socket.io';
 import type { HomeEvents, RequestOrigin } from './ports.ts';
 import type { DashboardFeature, DashboardSnapshot } from './realtime/dashboard-namespace.ts';
 import type { KioskFeature, KioskSnapshot } from './realtime/kiosk-namespace.ts';
-import type { Deps, Services } from './services.ts';
+import type { Deps, Services } from './deps.ts';
 
 export interface FeatureContext {
   deps: Deps;

@@ -1,13 +1,14 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Express } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
-import { auditFeature } from './audit/feature.ts';
-import { guestsFeature } from './guests/feature.ts';
-import { devicesFeature } from './devices/feature.ts';
+import { auditFeature } from './features/audit.ts';
+import { guestsFeature } from './features/guests.ts';
+import { devicesFeature } from './features/devices.ts';
 import { answerClientErrors } from './http/client-errors.ts';
 import type { Feature, FeatureFactory } from './feature.ts';
-import { qrFeature } from './qr/feature.ts';
+import { qrFeature } from './features/qr.ts';
 import { attachDashboard } from './realtime/dashboard-namespace.ts';
 import { SocketHomeEvents } from './realtime/home-events.ts';
 import { watchHomes } from './realtime/home-watch.ts';
@@ -20,6 +21,8 @@ import { buildServices, type Deps, type Services } from './services.ts';
 
 export interface RelayServer {
   readonly httpServer: HttpServer;
+  /** The Express app (test/openapi.test.ts walks its router). */
+  readonly app: Express;
   readonly io: SocketServer;
   readonly services: Services;
   /** Resolves with the bound port (0 picks a free one). */
@@ -99,6 +102,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
 
   return {
     httpServer,
+    app,
     io,
     services,
     listen(port, host) {

@@ -1,44 +1,18 @@
 import { createHmac } from 'node:crypto';
 import { auditPairingNotices } from './audit/pairing-events.ts';
 import { AuditService } from './audit/service.ts';
-import type { Clock } from './clock.ts';
-import type { Config } from './config.ts';
 import { DeviceKeyService } from './credentials/device-keys.ts';
 import { HandshakeGuard } from './credentials/handshake-guard.ts';
 import { GrantService } from './grants/service.ts';
 import { HomeService } from './homes/service.ts';
-import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
 import { PairingBudget } from './pairing/budget.ts';
 import { PairingService } from './pairing/service.ts';
 import type { HomeEvents } from './ports.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import type { Store } from './store/types.ts';
+import type { Deps, Services } from './deps.ts';
 import { TokenService } from './tokens/service.ts';
 
-/** What every relay instance is built from; tests build these by hand. */
-export interface Deps {
-  config: Config;
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  /** Resolved secret (env or DATA_DIR); never logged. */
-  jwtSecret: string;
-}
-
-export interface Services {
-  audit: AuditService;
-  homes: HomeService;
-  tokens: TokenService;
-  grants: GrantService;
-  pairing: PairingService;
-  /** Wrong-guess budget and locks per home; other code-claiming flows (guest invites) spend it too. */
-  pairingBudget: PairingBudget;
-  rateLimiter: RateLimiter;
-  deviceKeys: DeviceKeyService;
-  handshakes: HandshakeGuard;
-}
+export type { Deps, Services } from './deps.ts';
 
 /** Wires the domain services; `events` is the realtime layer seen through its port. */
 export function buildServices(deps: Deps, events: HomeEvents): Services {

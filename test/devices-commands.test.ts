@@ -86,7 +86,10 @@ describe('Idempotency-Key', () => {
   it('sends once when duplicates arrive together', async () => {
     relay = await startRelay();
     const { token } = await pair(relay);
-    const lamp = await connectDevice(relay, { onCommand: async () => (await sleep(300), { ok: true, state: { on: true } }) });
+    const lamp = await connectDevice(relay, { onCommand: async () => {
+      await sleep(300);
+      return { ok: true, state: { on: true } };
+    } });
     const results = await Promise.all(
       Array.from({ length: 5 }, () => command(relay, token, 'lamp-1', { action: 'turn_on' }, { 'idempotency-key': 'together' })),
     );

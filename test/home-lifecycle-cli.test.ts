@@ -200,7 +200,7 @@ describeWith('home lifecycle from the CLI, another process, on Redis with two in
     const cluster = await clusters.start(2);
     return {
       instances: cluster.instances,
-      cliEnv: { STORE: 'redis', REDIS_URL: clusters.redis.url, REDIS_KEY_PREFIX: cluster.keyPrefix, DATA_DIR: tempDir() },
+      cliEnv: { STORE: 'redis', ...clusters.redis.env, REDIS_KEY_PREFIX: cluster.keyPrefix, DATA_DIR: tempDir() },
     };
   });
 });

@@ -10,7 +10,7 @@ import { closeSockets, connectDashboard, connectKiosk, connectSocket, emitAck, H
 /** Parser edges an attacker (or a buggy client) reaches first: paths, nesting, headers, /metrics. */
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
-const nestedObject = (depth: number): unknown => JSON.parse('{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
+const nestedObject = (depth: number): unknown => JSON.parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
 
 async function raw(url: string, init: RequestInit = {}) {
   const res = await fetch(url, init);
@@ -148,7 +148,13 @@ describe('hostile HTTP edges', () => {
     answerClientErrors(server);
     const socket = () => {
       const sent = { text: '', destroyed: false };
-      return { sent, writable: true, end: (text: string) => void (sent.text = text), destroy: () => void (sent.destroyed = true) };
+      return { sent, writable: true, end: (text: string) => {
+          sent.text = text;
+        },
+        destroy: () => {
+          sent.destroyed = true;
+        },
+      };
     };
     const slow = socket();
     server.emit('clientError', Object.assign(new Error('timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), slow);

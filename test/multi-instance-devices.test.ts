@@ -71,7 +71,7 @@ describeWith('devices across instances on one Redis', redisServerBinary(), 'redi
   it('marks the devices of an instance that dies offline on the others within seconds, and ends commands waiting on them', async () => {
     const [a, , c] = await start({ DEVICE_COMMAND_TIMEOUT: '30s' });
     // B is a real process, so it can die the hard way: no disconnect handler runs, no goodbye.
-    const b = await startMain({ REDIS_URL: clusters.redis.url, REDIS_KEY_PREFIX: clusters.current.keyPrefix, JWT_SECRET, HUB_KEY });
+    const b = await startMain({ ...clusters.redis.env, REDIS_KEY_PREFIX: clusters.current.keyPrefix, JWT_SECRET, HUB_KEY });
     processes.push(b);
     // Devices connect to B; registration is checked through A's store (the same Redis).
     const viaB: TestRelay = { ...a, url: b.url };

@@ -89,14 +89,17 @@ describeWith('QR login across instances on one Redis', redisServerBinary(), 'red
     const { token, refreshToken } = (await stream.next('COMPLETE')).data;
     await stream.ended;
 
-    const client = createClient({ url: clusters.redis.url }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-    await client.connect();
+    // Every node (on a Redis Cluster each holds its own slots' keys), each asked about its own keys.
+    const nodeUrls = clusters.redis.target.clusterNodes ?? [clusters.redis.url];
+    const nodes = nodeUrls.map((url) => createClient({ url }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }));
+    await Promise.all(nodes.map((n) => n.connect()));
     try {
-      const keys = await client.keys(`${cluster.keyPrefix}*`);
+      const keysByNode = await Promise.all(nodes.map(async (node) => ({ node, keys: await node.keys(`${cluster.keyPrefix}*`) })));
+      const keys = keysByNode.flatMap((k) => k.keys);
       expect(keys.length).toBeGreaterThan(3);
       expect(keys.some((k) => String(k).includes('qr:session:'))).toBe(true);
       const secrets = [token, refreshToken].map((t: string) => Buffer.from(t));
-      for (const key of keys) {
+      for (const { node: client, keys: own } of keysByNode) for (const key of own) {
         const dump = (await client.dump(key)) as unknown as Buffer;
         // DUMP may compress a value, so the decoded value is searched as well.
         const type = String(await client.type(key));
@@ -107,7 +110,7 @@ describeWith('QR login across instances on one Redis', redisServerBinary(), 'red
         }
       }
     } finally {
-      await client.quit();
+      await Promise.all(nodes.map((n) => n.quit()));
     }
   });
 });

@@ -52,8 +52,8 @@ describe('QR session rules', () => {
     const approved = decide(scanned, 'scan', 'approved', phone, now, 'x').next!;
     const done = claimDelivery(approved, now).next!;
     const step = (s: QrSession | null, seen: number, at = now) => {
-      const { events, then } = nextStep(s, seen, at);
-      return [...events.map((e) => e.name), then];
+      const { events, afterwards } = nextStep(s, seen, at);
+      return [...events.map((e) => e.name), afterwards];
     };
     expect(step(session, level.connected)).toEqual(['wait']);
     expect(step(scanned, level.connected)).toEqual(['SCANNED', 'wait']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { qrFeature, type QrFeature } from '../src/qr/feature.ts';
+import { qrFeature, type QrFeature } from '../src/features/qr.ts';
 import type { LocalPubSub } from '../src/store/local-pubsub.ts';
 import { bearer, createSession, sessionUrl } from './helpers/qr.ts';
 import { pair, postJson, useRelay } from './helpers/relay.ts';

@@ -24,10 +24,32 @@ export function canonicalJson(value: unknown): string {
   return `{${out}}`;
 }
 
+const entryKeys = new Set(['action', 'actor', 'at', 'channel', 'event', 'latencyMs', 'outcome', 'prevHash', 'seq', 'target', 'hash']);
+const actorKeys = new Set(['clientName', 'grantId', 'kind']);
+const onlyKeys = (value: object, allowed: Set<string>) => Object.keys(value).every((k) => allowed.has(k));
+const field = (name: string, value: unknown) => (value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`);
+
+/**
+ * canonicalJson of an entry without `hash`, written out field by field (keys in sorted order):
+ * the same bytes, several times faster, for the command path. Anything with fields it does not
+ * know (an edited row) takes the general path, so it still cannot hash like the original.
+ */
+export function canonicalEntry(entry: Omit<AuditEntry, 'hash'>): string {
+  const { actor } = entry;
+  if (!onlyKeys(entry, entryKeys) || typeof actor !== 'object' || actor === null || !onlyKeys(actor, actorKeys)) {
+    const { hash: _ignored, ...body } = entry as AuditEntry;
+    return canonicalJson(body);
+  }
+  const actorJson = `{${`${field('clientName', actor.clientName)}${field('grantId', actor.grantId)}${field('kind', actor.kind)}`.slice(1)}}`;
+  const body =
+    `${field('action', entry.action)},"actor":${actorJson}${field('at', entry.at)}${field('channel', entry.channel)}${field('event', entry.event)}` +
+    `${field('latencyMs', entry.latencyMs)}${field('outcome', entry.outcome)}${field('prevHash', entry.prevHash)}${field('seq', entry.seq)}${field('target', entry.target)}`;
+  return `{${body.slice(1)}}`;
+}
+
 /** SHA-256 over the previous hash and the entry's canonical JSON (everything but `hash`). */
 export function hashOf(entry: Omit<AuditEntry, 'hash'>): string {
-  const { hash: _ignored, ...body } = entry as AuditEntry;
-  return createHash('sha256').update(entry.prevHash).update('\n').update(canonicalJson(body)).digest('hex');
+  return createHash('sha256').update(`${entry.prevHash}\n${canonicalEntry(entry)}`).digest('hex');
 }
 
 /** The next entry after `head`. Only known fields are copied: a caller's stray field never reaches the log. */

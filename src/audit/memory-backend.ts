@@ -14,7 +14,8 @@ export class MemoryAuditBackend implements AuditBackend {
     const log = this.logOf(serial);
     const last = log.entries.at(-1);
     const entries = build(last ? { seq: last.seq, hash: last.hash } : (log.anchor ?? emptyHead));
-    log.entries.push(...structuredClone(entries));
+    // Entries are never changed after sealing; copies are handed out on reads only.
+    log.entries.push(...entries);
     return entries;
   }
 

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../store/redis-connection.ts';
+import { isCluster, type RedisClient } from '../store/redis-connection.ts';
 import { runScript, type Script, script } from '../store/redis-scripts.ts';
 import { emptyHead, GENESIS } from './chain.ts';
 import type { AuditBackend, AuditEntry, ChainBuilder, ChainHead } from './types.ts';
@@ -8,7 +8,8 @@ import type { AuditBackend, AuditEntry, ChainBuilder, ChainHead } from './types.
  * GENESIS, serial, new head seq, new head hash, then each entry's seq and JSON. The hashes are
  * computed in JS; the script only checks that the chain's head is still the one the batch was
  * built on, so two instances never fork it. Returns {1} when appended, else {0, seq, hash} of
- * the real head to build on.
+ * the real head to build on. On a Redis Cluster the serial set is another slot: it is left out
+ * of KEYS and written just before (an index entry whose stream is not there yet is harmless).
  */
 const appendScript: Script = script(`
 local seq = redis.call('HGET', KEYS[2], 'seq') or '0'
@@ -18,7 +19,7 @@ for i = 7, #ARGV, 2 do
   redis.call('XADD', KEYS[1], ARGV[i] .. '-1', 'e', ARGV[i + 1])
 end
 redis.call('HSET', KEYS[2], 'seq', ARGV[5], 'hash', ARGV[6])
-redis.call('SADD', KEYS[3], ARGV[4])
+if KEYS[3] then redis.call('SADD', KEYS[3], ARGV[4]) end
 return {1}
 `);
 
@@ -38,6 +39,8 @@ export class RedisAuditBackend implements AuditBackend {
   constructor(
     private readonly client: RedisClient,
     private readonly key: (...parts: string[]) => string,
+    /** Keys a home owns (hash-tagged by serial on a cluster, so its stream, head and anchor share a slot). */
+    private readonly homeKey: (kind: string, serial: string) => string = (kind, serial) => key(kind, serial),
   ) {}
 
   async append(serial: string, build: ChainBuilder): Promise<AuditEntry[]> {
@@ -46,10 +49,13 @@ export class RedisAuditBackend implements AuditBackend {
       const entries = build(head);
       const last = entries.at(-1);
       if (!last) return entries;
+      const cluster = isCluster(this.client);
+      if (cluster) await this.client.sAdd(this.key('audit-homes'), serial);
+      const keys = [this.homeKey('audit', serial), this.homeKey('audit-head', serial), ...(cluster ? [] : [this.key('audit-homes')])];
       const reply = (await runScript(
         this.client,
         appendScript,
-        [this.key('audit', serial), this.key('audit-head', serial), this.key('audit-homes')],
+        keys,
         [String(head.seq), head.hash, GENESIS, serial, String(last.seq), last.hash, ...entries.flatMap((e) => [String(e.seq), JSON.stringify(e)])],
       )) as [number, string?, string?];
       if (Number(reply[0]) === 1) {
@@ -62,22 +68,22 @@ export class RedisAuditBackend implements AuditBackend {
   }
 
   async list(serial: string, after: number, limit: number): Promise<AuditEntry[]> {
-    const messages = await this.client.xRange(this.key('audit', serial), `${after + 1}-0`, '+', { COUNT: limit });
+    const messages = await this.client.xRange(this.homeKey('audit', serial), `${after + 1}-0`, '+', { COUNT: limit });
     return (messages ?? []).map((m) => JSON.parse(String(m.message.e)) as AuditEntry);
   }
 
   async latest(serial: string, count: number): Promise<AuditEntry[]> {
-    const messages = await this.client.xRevRange(this.key('audit', serial), '+', '-', { COUNT: count });
+    const messages = await this.client.xRevRange(this.homeKey('audit', serial), '+', '-', { COUNT: count });
     return (messages ?? []).map((m) => JSON.parse(String(m.message.e)) as AuditEntry).reverse();
   }
 
   async anchor(serial: string): Promise<ChainHead | null> {
-    const h = await this.client.hGetAll(this.key('audit-anchor', serial));
+    const h = await this.client.hGetAll(this.homeKey('audit-anchor', serial));
     return h.seq && h.hash ? { seq: Number(h.seq), hash: h.hash } : null;
   }
 
   async prune(serial: string, before: string): Promise<number> {
-    const stream = this.key('audit', serial);
+    const stream = this.homeKey('audit', serial);
     let cut: AuditEntry | null = null;
     let after = 0;
     for (;;) {
@@ -92,7 +98,7 @@ export class RedisAuditBackend implements AuditBackend {
     if (!cut) return 0;
     const [, trimmed] = await this.client
       .multi()
-      .hSet(this.key('audit-anchor', serial), { seq: String(cut.seq), hash: cut.hash })
+      .hSet(this.homeKey('audit-anchor', serial), { seq: String(cut.seq), hash: cut.hash })
       .xTrim(stream, 'MINID', `${cut.seq + 1}-0`)
       .exec();
     return Number(trimmed);

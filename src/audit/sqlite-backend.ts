@@ -6,27 +6,12 @@ import type { AuditBackend, AuditEntry, ChainBuilder, ChainHead } from './types.
  * One table, keyed (and so indexed) by home and seq. The entry is kept as the JSON that was
  * hashed, with `at` beside it for pruning. Where pruning cut the chain, the last pruned entry's
  * seq and hash stay in `audit_anchor`, so verification can tell pruning from a deleted row.
+ * (Tables: src/store/sqlite-migrations.ts, version 4.)
  */
-export const auditSchema = [
-  `CREATE TABLE IF NOT EXISTS audit_log (
-  serial TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  at TEXT NOT NULL,
-  entry TEXT NOT NULL,
-  PRIMARY KEY (serial, seq)
-) WITHOUT ROWID`,
-  `CREATE TABLE IF NOT EXISTS audit_anchor (
-  serial TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL,
-  hash TEXT NOT NULL
-)`,
-];
-
 export class SqliteAuditBackend implements AuditBackend {
   private readonly q;
 
   constructor(private readonly db: Database.Database) {
-    for (const statement of auditSchema) db.exec(statement);
     this.q = {
       last: db.prepare('SELECT entry FROM audit_log WHERE serial = ? ORDER BY seq DESC LIMIT 1'),
       insert: db.prepare('INSERT INTO audit_log (serial, seq, at, entry) VALUES (?, ?, ?, ?)'),

@@ -7,7 +7,7 @@ import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
-import type { CliIo } from './homes.ts';
+import type { CliIo } from './io.ts';
 
 type Env = Record<string, string | undefined>;
 

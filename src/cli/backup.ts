@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../config.ts';
 import { sqliteFile } from '../paths.ts';
-import type { CliIo } from './homes.ts';
+import type { CliIo } from './io.ts';
 
 export const backupUsage = `  backup <file>                copy the SQLite store to a new file, safely while the relay runs`;
 

@@ -7,11 +7,9 @@ import { HomeService } from '../homes/service.ts';
 import { HUB_KEY_FILE, readSecret, writeSecret } from '../secrets.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
+import type { CliIo } from './io.ts';
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type { CliIo };
 
 type Env = Record<string, string | undefined>;
 

@@ -28,23 +28,26 @@ export interface SimulateIo {
   signal?: AbortSignal;
 }
 
+const parseSimulateArgs = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    options: {
+      url: { type: 'string' },
+      serial: { type: 'string' },
+      'hub-key': { type: 'string' },
+      'device-keys': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  }).values;
+
 /** `relay simulate`: resolves with the exit code once stopped or refused. */
 export async function runSimulate(argv: string[], env: Record<string, string | undefined>, stdio: SimulateIo = {}): Promise<number> {
   const out = stdio.out ?? process.stdout;
   const err = stdio.err ?? process.stderr;
-  let args;
+  let args: ReturnType<typeof parseSimulateArgs>;
   try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        url: { type: 'string' },
-        serial: { type: 'string' },
-        'hub-key': { type: 'string' },
-        'device-keys': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
+    args = parseSimulateArgs(argv);
   } catch (e) {
     err.write(`${e instanceof Error ? e.message : String(e)}\n\n${usage}`);
     return 2;

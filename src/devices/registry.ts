@@ -3,6 +3,7 @@ import { isoAt } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { DeviceDescriptor, DeviceRecord, DeviceState } from './types.ts';
+import { keys } from '../store/keys.ts';
 
 /**
  * Records never expire in the store by themselves: offline devices are forgotten by the prune
@@ -15,8 +16,8 @@ export interface RegistryLimits {
   maxPerHome: number;
 }
 
-const indexKey = (serial: string) => `devices:index:${serial}`;
-const recordKey = (serial: string, id: string) => `devices:record:${serial}:${id}`;
+const indexKey = keys.deviceIndex;
+const recordKey = keys.deviceRecord;
 /** What a home owns in the key/value space here: `relay homes remove` forgets it. */
 export const homeDeviceKeys = { index: indexKey, recordPrefix: (serial: string) => recordKey(serial, '') };
 
@@ -88,7 +89,7 @@ export class DeviceRegistry {
   markOffline(serial: string, id: string, connectionId: string): Promise<DeviceRecord | null> {
     const now = this.deps.clock.now();
     return this.deps.store.update<DeviceRecord, DeviceRecord | null>(recordKey(serial, id), (current) => {
-      if (!current || !current.online || current.connectionId !== connectionId) return { result: null };
+      if (!current?.online || current.connectionId !== connectionId) return { result: null };
       const next: DeviceRecord = { ...current, online: false, connectionId: null, updatedAt: isoAt(now) };
       return { next, expiresAt: now + KEPT_MS, result: next };
     });

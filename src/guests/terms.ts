@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientNameSchema } from '../http/validate.ts';
+import { clientNameSchema } from '../validation.ts';
 
 /**
  * A scoped (guest) grant's terms. `devices` names what the guest may see (or "*"); `actions` what it
@@ -64,5 +64,5 @@ export function seesDevice(scope: GuestScope, id: string): boolean {
 export function allowsAction(scope: GuestScope, id: string, action: string): boolean {
   if (!seesDevice(scope, id) || scope.actions === 'read') return false;
   const allowed = Object.hasOwn(scope.actions, id) ? scope.actions[id] : scope.actions['*'];
-  return allowed === '*' || (allowed !== undefined && allowed.includes(action));
+  return allowed === '*' || allowed?.includes(action) === true;
 }

@@ -72,7 +72,7 @@ async function forgetQrSessions(store: Store, serial: string): Promise<number> {
 
 /** A new home under the old serial starts unlocked, with a clean failure record and request count. */
 async function forgetPairingBudget(store: Store, serial: string): Promise<number> {
-  let n = (await store.del(budgetKeyOf(serial))) ? 1 : 0;
+  const n = (await store.del(budgetKeyOf(serial))) ? 1 : 0;
   const space = store.ephemeral as KeyValueStore & Partial<Pick<Store, 'keysWithPrefix'>>;
   if (space.keysWithPrefix) for (const key of await space.keysWithPrefix(rateLimitPrefix(CODE_REQUESTS_BUCKET, serial))) await space.del(key);
   return n;

@@ -4,7 +4,7 @@ import type { AuditService } from '../audit/service.ts';
 import { assertFullGrant } from '../grants/full.ts';
 import type { GrantService } from '../grants/service.ts';
 import { principalOf, requireAuth } from './auth.ts';
-import { parsePayload } from './validate.ts';
+import { parsePayload } from '../validation.ts';
 
 /** The caller's home's audit log, for full grants only (a guest must not read who else came in). */
 export function auditRoutes(audit: AuditService, grants: GrantService): Router {

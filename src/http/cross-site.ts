@@ -17,18 +17,22 @@ const changesState = (req: Request) => !['GET', 'HEAD', 'OPTIONS'].includes(req.
 export function refuseCrossSite(config: Pick<Config, 'corsOrigins' | 'publicUrl'>) {
   const allowed = new Set(config.corsOrigins.map(normalOrigin));
   const publicOrigin = config.publicUrl ? normalOrigin(config.publicUrl) : null;
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    if (!changesState(req)) return next();
+  /** The refusal for a request, or undefined to let it through. */
+  const refusal = (req: Request) => {
+    if (!changesState(req)) return undefined;
     const site = req.get('sec-fetch-site')?.toLowerCase();
     // Set by the browser itself (a page cannot forge it): same-origin requests and typed-in navigations.
-    if (site === 'same-origin' || site === 'none') return next();
+    if (site === 'same-origin' || site === 'none') return undefined;
     const origin = req.get('origin');
     if (origin !== undefined) {
       const normal = normalOrigin(origin);
       const own = normal === publicOrigin || normal === normalOrigin(`${req.protocol}://${req.get('host') ?? ''}`);
-      return own || allowed.has(normal) ? next() : next(forbidden());
+      return own || allowed.has(normal) ? undefined : forbidden();
     }
-    return site === 'cross-site' ? next(forbidden()) : next();
+    return site === 'cross-site' ? forbidden() : undefined;
+  };
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    next(refusal(req));
   };
 }
 

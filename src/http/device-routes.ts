@@ -1,4 +1,5 @@
-import express, { Router } from 'express';
+import type express from 'express';
+import { Router } from 'express';
 import { grantActor } from '../audit/types.ts';
 import { grantCommander } from '../devices/actor.ts';
 import type { DeviceService } from '../devices/service.ts';
@@ -6,7 +7,7 @@ import { commandBody, idempotencyKeySchema } from '../devices/schemas.ts';
 import { assertFullGrant } from '../grants/full.ts';
 import type { GrantService } from '../grants/service.ts';
 import { principalOf, requireAuth } from './auth.ts';
-import { parsePayload } from './validate.ts';
+import { parsePayload } from '../validation.ts';
 
 /** Devices of the caller's home: the home comes from the token, never from the request. */
 export function deviceRoutes(devices: DeviceService, grants: GrantService, json: express.RequestHandler): Router {

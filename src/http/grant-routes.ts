@@ -1,15 +1,16 @@
-import express, { Router } from 'express';
+import type express from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { grantActor } from '../audit/types.ts';
 import { assertFullGrant } from '../grants/full.ts';
 import { isoAt } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { Services } from '../services.ts';
+import type { Services } from '../deps.ts';
 import { principalOf, requireAuth } from './auth.ts';
 import { limitPerIp } from './rate-limit.ts';
-import { parsePayload } from './validate.ts';
+import { parsePayload } from '../validation.ts';
 
-const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(512) });
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(512) });
 
 export function grantRoutes(services: Services, config: Config, json: express.RequestHandler): Router {
   const { grants, rateLimiter } = services;

@@ -1,4 +1,6 @@
-import express, { Router } from 'express';
+import { fileURLToPath } from 'node:url';
+import type express from 'express';
+import { Router } from 'express';
 import { grantActor } from '../audit/types.ts';
 import type { Config } from '../config.ts';
 import { assertFullGrant } from '../grants/full.ts';
@@ -10,7 +12,9 @@ import { principalOf, requireAuth } from './auth.ts';
 import { originOf } from './origin.ts';
 import { publicBaseUrl } from './public-url.ts';
 import { limitPerIp } from './rate-limit.ts';
-import { parsePayload } from './validate.ts';
+import { parsePayload } from '../validation.ts';
+
+const publicDir = fileURLToPath(new URL('../../public/', import.meta.url));
 
 export interface GuestRouteDeps {
   guests: GuestService;
@@ -21,6 +25,9 @@ export interface GuestRouteDeps {
 
 export function guestRoutes({ guests, grants, rateLimiter, config }: GuestRouteDeps, json: express.RequestHandler): Router {
   const router = Router();
+
+  // The page an invite link opens (the code rides in its fragment).
+  router.get('/guest', (_req, res) => res.sendFile('guest.html', { root: publicDir }));
 
   // Only a full grant invites: a guest must not hand its access (or more) on.
   router.post('/api/v1/guests', requireAuth(grants), json, async (req, res) => {

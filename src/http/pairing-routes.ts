@@ -1,16 +1,17 @@
-import express, { Router } from 'express';
+import type express from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import type { Services } from '../services.ts';
+import type { Services } from '../deps.ts';
 import { originOf } from './origin.ts';
 import { limitPerIp } from './rate-limit.ts';
-import { clientNameSchema, parsePayload, serialSchema } from './validate.ts';
+import { clientNameSchema, parsePayload, serialSchema } from '../validation.ts';
 
-const codeRequestBody = z.strictObject({ serial: serialSchema.optional(), clientName: clientNameSchema.optional() });
+export const codeRequestBody = z.strictObject({ serial: serialSchema.optional(), clientName: clientNameSchema.optional() });
 const sixDigits = z.string().regex(/^\d{6}$/, 'exactly six digits');
 // Built once: zod compiles a schema on first use, so a schema made per request is compiled per request.
 const codeOnly = z.strictObject({ code: sixDigits });
-const claimBody = z.strictObject({
+export const claimBody = z.strictObject({
   code: sixDigits.optional(),
   serial: serialSchema.optional(),
   clientName: clientNameSchema.optional(),

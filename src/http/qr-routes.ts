@@ -13,7 +13,7 @@ import { originOf } from './origin.ts';
 import { publicBaseUrl } from './public-url.ts';
 import { limitPerIp } from './rate-limit.ts';
 import { lastEventIdOf, openEventStream } from './sse.ts';
-import { clientNameSchema, parsePayload } from './validate.ts';
+import { clientNameSchema, parsePayload } from '../validation.ts';
 
 export interface QrRouteDeps {
   qr: QrService;
@@ -27,9 +27,9 @@ export interface QrRouteDeps {
 const RETRY_MS = 3000;
 
 // publicKey is checked in depth (strict JWK, point on the curve) by the service.
-const createBody = z.strictObject({ clientName: clientNameSchema.optional(), publicKey: z.unknown().optional() });
-const approveBody = z.strictObject({ clientName: clientNameSchema.optional() });
-const denyBody = z.strictObject({});
+export const createBody = z.strictObject({ clientName: clientNameSchema.optional(), publicKey: z.unknown().optional() });
+export const approveBody = z.strictObject({ clientName: clientNameSchema.optional() });
+export const denyBody = z.strictObject({});
 const sessionIdSchema = z.string().regex(sessionIdPattern);
 /** Stream progress the client says it has seen; anything unexpected means "nothing yet". */
 const lastSeenSchema = z.coerce.number().int().min(level.none).max(level.final).catch(level.none);

@@ -147,16 +147,16 @@ export function nextStep(
   session: QrSession | null,
   seen: number,
   now: number,
-): { events: QrEvent[]; then: 'wait' | 'deliver' | 'end' } {
-  if (seen >= level.final) return { events: [], then: 'end' };
+): { events: QrEvent[]; afterwards: 'wait' | 'deliver' | 'end' } {
+  if (seen >= level.final) return { events: [], afterwards: 'end' };
   const events: QrEvent[] = [];
   if (session?.scannedBy && seen < level.scanned) {
     events.push({ name: 'SCANNED', data: { clientName: session.scannedBy.clientName }, level: 2 });
   }
-  if (session?.status === 'denied') return { events: [...events, { name: 'FAIL', data: { reason: 'denied' }, level: 3 }], then: 'end' };
-  if (!isLive(session, now)) return { events: [{ name: 'FAIL', data: { reason: 'expired' }, level: 3 }], then: 'end' };
-  if (session.status === 'completed') return { events, then: 'end' };
-  return { events, then: session.status === 'approved' ? 'deliver' : 'wait' };
+  if (session?.status === 'denied') return { events: [...events, { name: 'FAIL', data: { reason: 'denied' }, level: 3 }], afterwards: 'end' };
+  if (!isLive(session, now)) return { events: [{ name: 'FAIL', data: { reason: 'expired' }, level: 3 }], afterwards: 'end' };
+  if (session.status === 'completed') return { events, afterwards: 'end' };
+  return { events, afterwards: session.status === 'approved' ? 'deliver' : 'wait' };
 }
 
 // --- stream leases: at most a few open streams per session, counted across instances ----------

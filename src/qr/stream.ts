@@ -205,8 +205,8 @@ export class QrStream {
       this.sink.send(event.name, event.data, String(event.level));
       this.seen = event.level;
     }
-    if (step.then === 'end') this.close();
-    else if (step.then === 'deliver') void this.deliver();
+    if (step.afterwards === 'end') this.close();
+    else if (step.afterwards === 'deliver') void this.deliver();
   }
 
   /** Tries the deliver-once step; a stream that loses it ends without tokens. */

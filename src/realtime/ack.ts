@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import { AppError, toAppError } from '../errors.ts';
-import { parsePayload } from '../http/validate.ts';
+import { parsePayload } from '../validation.ts';
 import { MAX_JSON_DEPTH, valueTooDeep } from '../json-depth.ts';
 import type { Logger } from '../logger.ts';
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { Services } from '../services.ts';
+import type { Services } from '../deps.ts';
 import type { HomeEventLog } from '../store/event-log.ts';
 import type { TrustProxy } from './socket-origin.ts';
 

@@ -1,7 +1,7 @@
 import type { Namespace, Socket } from 'socket.io';
 import { AppError } from '../errors.ts';
 import type { Principal } from '../grants/service.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock, Timer } from '../clock.ts';
 import type { RealtimeContext } from './context.ts';
 import { refusal } from './ack.ts';
 import { dashboardRoomsOf, joinHomeRooms, mergedSnapshot } from './resume.ts';
@@ -12,9 +12,6 @@ import { socketOrigin } from './socket-origin.ts';
 export type DashboardFeature = (socket: Socket, principal: Principal) => void;
 /** A feature's part of the snapshot a resuming dashboard gets with `resync` (only what the grant may see). */
 export type DashboardSnapshot = (principal: Principal) => Promise<Record<string, unknown>>;
-
-/** Node timers overflow past ~24.8 days; longer tokens are re-checked when the timer fires. */
-const MAX_TIMER_MS = 2_147_000_000;
 
 /**
  * `/`: dashboards, authenticated by their access JWT. Each socket joins its home's room (device
@@ -43,16 +40,25 @@ export function attachDashboard(
     const principal = socket.data.principal as Principal;
     const { serial } = principal.grant;
     void socket.join(rooms.grant(principal.grant.id));
+    const expiry = { timer: undefined as Timer | undefined };
+    const start = { timer: undefined as Timer | undefined };
     const snapshot = mergedSnapshot(snapshots.map((part) => () => part(principal)));
-    joinHomeRooms(socket, { log: eventLog, logger, serial, homeRooms: deviceRoomsOf(principal), roomsOf: dashboardRoomsOf(serial), snapshot }).catch((err: unknown) =>
-      logger.warn({ err, serial }, 'dashboard could not join its home'),
-    );
-    const expiry = { timer: undefined as NodeJS.Timeout | undefined };
-    // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
+    const joinHome = () =>
+      joinHomeRooms(socket, { log: eventLog, logger, serial, homeRooms: deviceRoomsOf(principal), roomsOf: dashboardRoomsOf(serial), snapshot, visibleFrom: notBeforeOf(principal) }).catch(
+        (err: unknown) => logger.warn({ err, serial }, 'dashboard could not join its home'),
+      );
+    // A guest's device events begin at notBefore, like the devices it may see.
     const { guest } = principal.grant;
+    const notBefore = notBeforeOf(principal);
+    if (notBefore > clock.now()) start.timer = clock.setTimeout(() => void joinHome(), notBefore - clock.now());
+    else void joinHome();
+    // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
     if (guest) disconnectAtExpiry(socket, Date.parse(guest.notAfter), clock, expiry, 'grant:expired', { grantId: principal.grant.id, notAfter: guest.notAfter });
     else disconnectAtExpiry(socket, principal.claims.exp * 1000, clock, expiry, 'token:expired', {});
-    socket.on('disconnect', () => clearTimeout(expiry.timer));
+    socket.on('disconnect', () => {
+      expiry.timer?.cancel();
+      start.timer?.cancel();
+    });
     for (const feature of features) feature(socket, principal);
   });
 }
@@ -66,18 +72,22 @@ function deviceRoomsOf({ grant }: Principal): string[] {
   return devices === '*' ? [rooms.home(grant.serial)] : devices.map((id) => rooms.deviceWatchers(grant.serial, id));
 }
 
+/** When a guest's grant starts (0: a full grant, or a guest without notBefore). */
+function notBeforeOf({ grant }: Principal): number {
+  return grant.guest?.notBefore ? Date.parse(grant.guest.notBefore) : 0;
+}
+
 function disconnectAtExpiry(
   socket: Socket,
   expiresAt: number,
   clock: Clock,
-  holder: { timer: NodeJS.Timeout | undefined },
+  holder: { timer: Timer | undefined },
   event: string,
   payload: unknown,
 ): void {
-  holder.timer = setTimeout(() => {
-    if (clock.now() < expiresAt) return disconnectAtExpiry(socket, expiresAt, clock, holder, event, payload);
+  // The clock's timer: a fake clock moved past expiresAt fires it at once (tests never wait for it).
+  holder.timer = clock.setTimeout(() => {
     socket.emit(event, payload);
     socket.disconnect();
-  }, Math.min(Math.max(0, expiresAt - clock.now()), MAX_TIMER_MS));
-  holder.timer.unref();
+  }, expiresAt - clock.now());
 }

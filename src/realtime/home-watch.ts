@@ -4,7 +4,7 @@ import type { DeviceDescriptor } from '../devices/types.ts';
 import type { Principal } from '../grants/service.ts';
 import { forgetDevices } from '../homes/forget.ts';
 import type { Logger } from '../logger.ts';
-import type { Services } from '../services.ts';
+import type { Services } from '../deps.ts';
 import type { HomeChange, Store } from '../store/types.ts';
 import { namespaces } from './rooms.ts';
 

@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Principal } from '../grants/service.ts';
-import { clientNameSchema } from '../http/validate.ts';
+import { clientNameSchema } from '../validation.ts';
 import type { Logger } from '../logger.ts';
 import { sessionIdPattern } from '../qr/rules.ts';
 import type { QrService } from '../qr/service.ts';

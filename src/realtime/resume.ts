@@ -31,6 +31,8 @@ export interface ResumeContext {
   /** The rooms a logged entry was sent to in this namespace: the socket sees it if it is in one of them. */
   roomsOf: (entry: LogEntry) => string[];
   snapshot: Snapshot;
+  /** A guest's notBefore (epoch ms): entries logged before its grant began are not its to see. */
+  visibleFrom?: number;
 }
 
 /**
@@ -48,7 +50,8 @@ export async function joinHomeRooms(socket: Socket, context: ResumeContext): Pro
   try {
     const read = await log.read(serial, request.kind === 'fresh' ? null : request.since);
     const visible = new Set(context.homeRooms);
-    const seen = (entries: LogEntry[]) => entries.filter((entry) => context.roomsOf(entry).some((room) => visible.has(room)));
+    const from = context.visibleFrom ?? 0;
+    const seen = (entries: LogEntry[]) => entries.filter((entry) => entry.at >= from && context.roomsOf(entry).some((room) => visible.has(room)));
     if (read.status === 'ok') {
       socket.emit('resume', { ...read.position, events: latestStates(seen(read.entries)).map(({ offset, event, payload }) => ({ offset, event, payload })) });
       return;

@@ -24,6 +24,8 @@ export interface NewLogEntry {
 
 export interface LogEntry extends NewLogEntry {
   offset: number;
+  /** When it was logged (epoch ms, the relay's clock). */
+  at: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface LogLimits {
 interface HomeLog {
   epoch: string;
   last: number;
-  entries: Array<LogEntry & { at: number }>;
+  entries: LogEntry[];
 }
 
 /**
@@ -81,7 +83,7 @@ export class MemoryHomeEventLog implements HomeEventLog {
     if (since === null) return { status: 'ok', position, entries: [] };
     const first = log.entries[0]?.offset ?? log.last + 1;
     const from = since.epoch !== log.epoch || since.offset > log.last || since.offset + 1 < first ? null : since.offset + 1 - first;
-    const entries = log.entries.slice(from ?? 0).map(({ at: _at, ...entry }) => entry);
+    const entries = log.entries.slice(from ?? 0);
     return from === null ? { status: 'gone', position, retained: entries } : { status: 'ok', position, entries };
   }
 

@@ -9,7 +9,7 @@ import type { Store } from './types.ts';
 
 /** Builds the store the configuration names. Redis is loaded lazily so single-node runs never touch it. */
 export async function openStore(
-  config: Pick<Config, 'store' | 'dataDir' | 'redisUrl' | 'redisKeyPrefix'>,
+  config: Pick<Config, 'store' | 'dataDir' | 'redisUrl' | 'redisKeyPrefix'> & Partial<Pick<Config, 'redisClusterNodes' | 'redisWaitReplicas'>>,
   clock: Clock,
   logger?: Logger,
 ): Promise<Store> {
@@ -20,10 +20,12 @@ export async function openStore(
       mkdirSync(config.dataDir, { recursive: true });
       return new SqliteStore(join(config.dataDir, 'relay.sqlite'), clock, { ...(logger ? { onProblem: (message: string) => logger.warn(message) } : {}) });
     case 'redis': {
-      // config guarantees REDIS_URL with STORE=redis; the check keeps the types honest.
-      if (!config.redisUrl) throw new Error('STORE=redis needs REDIS_URL');
+      // config guarantees REDIS_URL or REDIS_CLUSTER_NODES with STORE=redis; the check keeps the types honest.
+      const { redisTargetOf } = await import('./redis-connection.ts');
+      const target = redisTargetOf(config);
+      if (!target) throw new Error('STORE=redis needs REDIS_URL or REDIS_CLUSTER_NODES');
       const { RedisStore } = await import('./redis.ts');
-      return RedisStore.connect({ url: config.redisUrl, clock, keyPrefix: config.redisKeyPrefix, ...(logger ? { logger } : {}) });
+      return RedisStore.connect({ ...target, clock, keyPrefix: config.redisKeyPrefix, waitReplicas: config.redisWaitReplicas ?? 0, ...(logger ? { logger } : {}) });
     }
   }
 }

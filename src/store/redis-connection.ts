@@ -4,6 +4,7 @@ import {
   ClientOfflineError,
   ConnectionTimeoutError,
   createClient,
+  createCluster,
   DisconnectsClientError,
   ErrorReply,
   ReconnectStrategyError,
@@ -22,8 +23,27 @@ const COMMAND_TIMEOUT_MS = 2000;
 /** How long start-up waits for Redis before giving up with a clear message. */
 const CONNECT_DEADLINE_MS = 10_000;
 
-export interface RedisConnectionOptions {
+/** Where Redis is: one server (`url`) or a Redis Cluster (`clusterNodes`, seed nodes). */
+export interface RedisTarget {
   url: string;
+  /** When set, `url` is only a label and the client is a cluster client seeded from these nodes. */
+  clusterNodes?: readonly string[] | undefined;
+}
+
+/** The target for a configuration (REDIS_URL or REDIS_CLUSTER_NODES). */
+export function redisTargetOf(config: { redisUrl?: string | undefined; redisClusterNodes?: readonly string[] | undefined }): RedisTarget | undefined {
+  if (config.redisClusterNodes?.length) return { url: config.redisClusterNodes[0] ?? '', clusterNodes: config.redisClusterNodes };
+  return config.redisUrl ? { url: config.redisUrl } : undefined;
+}
+
+/**
+ * Cluster clients, handed around typed as RedisClient: the commands the relay sends are the same,
+ * and the few places that differ (MULTI across slots, SCAN, pub/sub) ask `isCluster` first.
+ */
+const clusterClients = new WeakSet<object>();
+export const isCluster = (client: RedisClient): boolean => clusterClients.has(client);
+
+export interface RedisConnectionOptions extends RedisTarget {
   /** Shown in logs and CLIENT LIST ("relay-store", "relay-adapter-sub", …). */
   name: string;
   logger?: Logger | undefined;
@@ -43,7 +63,7 @@ const reconnectStrategy = (retries: number): number => Math.min(100 * 2 ** Math.
 
 /** Creates and connects a client; rejects (and cleans up) if Redis is not reachable in time. */
 export async function connectRedis(options: RedisConnectionOptions): Promise<RedisClient> {
-  const client = createClient({
+  const client = options.clusterNodes?.length ? createClusterClient(options) : createClient({
     url: options.url,
     name: options.name,
     disableOfflineQueue: options.failFastWhenOffline,
@@ -53,7 +73,7 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
   watchConnection(client, options.name, options.logger);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis at ${redactUrl(options.url)} did not answer within ${CONNECT_DEADLINE_MS / 1000} s`)), CONNECT_DEADLINE_MS);
+    timer = setTimeout(() => reject(new Error(`Redis at ${describeTarget(options)} did not answer within ${CONNECT_DEADLINE_MS / 1000} s`)), CONNECT_DEADLINE_MS);
   });
   try {
     await Promise.race([client.connect(), deadline]);
@@ -67,6 +87,27 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
 }
 
 /**
+ * A cluster client: node-redis discovers every master and replica from the seeds, routes each
+ * command by its key's slot and follows MOVED/ASK (resharding, failover) by itself.
+ */
+function createClusterClient(options: RedisConnectionOptions): RedisClient {
+  const cluster = createCluster({
+    rootNodes: (options.clusterNodes ?? []).map((url) => ({ url })),
+    defaults: {
+      name: options.name,
+      disableOfflineQueue: options.failFastWhenOffline,
+      socket: { reconnectStrategy, connectTimeout: 2000 },
+    },
+    ...(options.failFastWhenOffline ? { commandOptions: { timeout: COMMAND_TIMEOUT_MS } } : {}),
+    // A node that keeps refusing for 1 s is probably a failed master: reload the slot map (its
+    // replica has taken over) instead of the default 5 s, during which its slots answer 503.
+    topologyRefreshOnReconnectionAttemptStrategy: 1000,
+  });
+  clusterClients.add(cluster);
+  return cluster as unknown as RedisClient;
+}
+
+/**
  * node-redis emits 'error' on every failed reconnect attempt; an unlistened 'error' would crash
  * the process. Log the transitions (lost / back) and keep the noise in between at debug.
  */
@@ -77,9 +118,37 @@ function watchConnection(client: RedisClient, name: string, logger: Logger | und
     else logger?.debug({ err, connection: name }, 'redis still unreachable');
     healthy = false;
   });
-  client.on('ready', () => {
+  // A cluster client says 'connect' once its slot map is loaded; its nodes report 'node-error' one by one.
+  client.on(isCluster(client) ? 'connect' : 'ready', () => {
     if (!healthy) logger?.info({ connection: name }, 'redis connection ready');
     healthy = true;
+  });
+  if (isCluster(client)) {
+    client.on('node-error', (err: unknown) => {
+      logger?.debug({ err, connection: name }, 'redis cluster node error');
+      reloadSlotsSoon(client);
+    });
+  }
+}
+
+/** Slot-map reloads are throttled to one per this interval per client. */
+const SLOT_RELOAD_INTERVAL_MS = 500;
+const lastSlotReload = new WeakMap<object, number>();
+
+/**
+ * A node that errors may be a master that died: reload the slot map from the nodes still up, so
+ * once a replica has been promoted (cluster-node-timeout plus an election) commands for its slots
+ * go there. node-redis reloads by itself only on MOVED (which a dead node never sends) or after a
+ * node has been reconnecting for a while, and measured here that could leave its slots at 503
+ * for the rest of a run. Throttled; a reload that finds nothing new costs one CLUSTER SLOTS.
+ */
+function reloadSlotsSoon(client: RedisClient): void {
+  const now = Date.now();
+  if (now - (lastSlotReload.get(client) ?? 0) < SLOT_RELOAD_INTERVAL_MS) return;
+  lastSlotReload.set(client, now);
+  const slots = (client as unknown as { _slots?: { rediscover?: (startWith?: unknown) => Promise<void> } })._slots;
+  slots?.rediscover?.(undefined)?.catch(() => {
+    // Every node unreachable right now: the next node error tries again.
   });
 }
 
@@ -120,6 +189,20 @@ export function isConnectionError(err: unknown): boolean {
 /** Connection trouble becomes the contract's 503 `unavailable`; anything else is left as it is (a bug → 500). */
 export function translateRedisError(err: unknown): unknown {
   return isConnectionError(err) ? new AppError('unavailable', 'The shared store (Redis) is unavailable; try again shortly.') : err;
+}
+
+/** One client per master of a cluster client (SCAN and other per-node commands). */
+export async function clusterMasterClients(client: RedisClient): Promise<RedisClient[]> {
+  const cluster = client as unknown as {
+    masters: unknown[];
+    nodeClient(node: unknown): Promise<RedisClient>;
+  };
+  return Promise.all(cluster.masters.map((master) => cluster.nodeClient(master)));
+}
+
+/** For messages: the URL, or the cluster's seed nodes, passwords hidden. */
+export function describeTarget(target: RedisTarget): string {
+  return target.clusterNodes?.length ? `cluster ${target.clusterNodes.map(redactUrl).join(',')}` : redactUrl(target.url);
 }
 
 /** Passwords in REDIS_URL never reach messages or logs. */

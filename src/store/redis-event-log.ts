@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { randomId } from '../crypto.ts';
 import type { HomeEventLog, LogEntry, LogLimits, LogPosition, LogRead, NewLogEntry } from './event-log.ts';
+import { keys } from './keys.ts';
 import type { RedisClient } from './redis-connection.ts';
 import { runScript, script } from './redis-scripts.ts';
 
@@ -79,12 +80,12 @@ export class RedisHomeEventLog implements HomeEventLog {
   }
 
   private keysOf(serial: string): string[] {
-    return [this.key('events', `{${serial}}`, 'meta'), this.key('events', `{${serial}}`, 'log')];
+    return [this.key(keys.eventLogMeta(serial)), this.key(keys.eventLog(serial))];
   }
 }
 
 function parseEntry(raw: string): LogEntry {
   const afterOffset = raw.indexOf(' ');
   const afterAt = raw.indexOf(' ', afterOffset + 1);
-  return { ...(JSON.parse(raw.slice(afterAt + 1)) as NewLogEntry), offset: Number(raw.slice(0, afterOffset)) };
+  return { ...(JSON.parse(raw.slice(afterAt + 1)) as NewLogEntry), offset: Number(raw.slice(0, afterOffset)), at: Number(raw.slice(afterOffset + 1, afterAt)) };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from './redis-connection.ts';
+import { clusterMasterClients, isCluster, type RedisClient } from './redis-connection.ts';
 import { runScript, type Script } from './redis-scripts.ts';
 import type { DeviceAuthMode, DeviceKeyRecord } from './types.ts';
 
@@ -26,26 +26,28 @@ export class RedisLifecycle {
   constructor(
     private readonly client: RedisClient,
     private readonly key: (...parts: string[]) => string,
+    /** Keys a home owns (hash-tagged by serial on a cluster). */
+    private readonly homeKey: (kind: string, serial: string) => string = (kind, serial) => key(kind, serial),
   ) {}
 
   async setDeviceAuth(serial: string, mode: DeviceAuthMode): Promise<boolean> {
-    return Number(await runScript(this.client, setIfExists, [this.key('home', serial)], ['deviceAuth', mode])) === 1;
+    return Number(await runScript(this.client, setIfExists, [this.homeKey('home', serial)], ['deviceAuth', mode])) === 1;
   }
 
   async putDeviceKey(record: DeviceKeyRecord): Promise<void> {
-    await this.client.hSet(this.key('device-keys', record.serial), record.deviceId, JSON.stringify({ keyHash: record.keyHash, createdAt: record.createdAt }));
+    await this.client.hSet(this.homeKey('device-keys', record.serial), record.deviceId, JSON.stringify({ keyHash: record.keyHash, createdAt: record.createdAt }));
   }
   async getDeviceKey(serial: string, deviceId: string): Promise<DeviceKeyRecord | null> {
-    const raw = await this.client.hGet(this.key('device-keys', serial), deviceId);
+    const raw = await this.client.hGet(this.homeKey('device-keys', serial), deviceId);
     if (!raw) return null;
     const { keyHash, createdAt } = JSON.parse(raw) as { keyHash: string; createdAt: string };
     return { serial, deviceId, keyHash, createdAt };
   }
   async deleteDeviceKey(serial: string, deviceId: string): Promise<boolean> {
-    return Number(await this.client.hDel(this.key('device-keys', serial), deviceId)) > 0;
+    return Number(await this.client.hDel(this.homeKey('device-keys', serial), deviceId)) > 0;
   }
   async deleteDeviceKeys(serial: string): Promise<number> {
-    const [count] = await this.client.multi().hLen(this.key('device-keys', serial)).del(this.key('device-keys', serial)).exec();
+    const [count] = await this.client.multi().hLen(this.homeKey('device-keys', serial)).del(this.homeKey('device-keys', serial)).exec();
     return Number(count);
   }
 
@@ -53,8 +55,13 @@ export class RedisLifecycle {
   async kvKeysWithPrefix(prefix: string): Promise<string[]> {
     const redisPrefix = this.key('kv', '');
     const found: string[] = [];
-    for await (const batch of this.client.scanIterator({ MATCH: `${escapeGlob(redisPrefix + prefix)}*`, COUNT: 500 })) {
-      for (const key of batch) found.push(key.slice(redisPrefix.length));
+    const match = `${escapeGlob(redisPrefix + prefix)}*`;
+    // SCAN sees one node's keys: on a cluster, walk every master.
+    const nodes = isCluster(this.client) ? await clusterMasterClients(this.client) : [this.client];
+    for (const node of nodes) {
+      for await (const batch of node.scanIterator({ MATCH: match, COUNT: 500 })) {
+        for (const key of batch) found.push(key.slice(redisPrefix.length));
+      }
     }
     return found;
   }

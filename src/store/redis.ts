@@ -3,12 +3,13 @@ import { RedisAuditBackend } from '../audit/redis-backend.ts';
 import { AppError } from '../errors.ts';
 import type { GuestTerms } from '../guests/terms.ts';
 import type { Logger } from '../logger.ts';
-import { closeRedis, connectRedis, type RedisClient, redactUrl, translateRedisError } from './redis-connection.ts';
+import { closeRedis, connectRedis, describeTarget, isCluster, type RedisClient, translateRedisError } from './redis-connection.ts';
 import { encodeEntry, gcTtlMs, GC_GRACE_MS, liveEntry } from './redis-entry.ts';
 import { HOME_CHANGES_CHANNEL, RedisLifecycle } from './redis-lifecycle.ts';
 import { runScript, scripts } from './redis-scripts.ts';
 import type { LogLimits } from './event-log.ts';
 import { RedisHomeEventLog } from './redis-event-log.ts';
+import { keySlot } from './redis-slot.ts';
 import type {
   DeviceAuthMode,
   DeviceKeyRecord,
@@ -26,9 +27,17 @@ import type {
 
 export interface RedisStoreOptions {
   url: string;
+  /** Redis Cluster seed nodes: the store then uses a cluster client (see `RedisStore`). */
+  clusterNodes?: readonly string[] | undefined;
   clock: Clock;
   /** Prepended to every key and channel; default "relay:". */
   keyPrefix?: string;
+  /**
+   * Replicas that must have a durable write before it counts (Redis WAIT; REDIS_WAIT_REPLICAS).
+   * Replication is asynchronous: without it, a primary that dies right after answering can take
+   * its last writes with it, and the replica promoted in its place never saw them.
+   */
+  waitReplicas?: number;
   logger?: Logger;
 }
 
@@ -41,6 +50,14 @@ const MAX_UPDATE_ATTEMPTS = 100;
  * run the pure `fn`, then commit with a compare-and-set script that fails if anyone wrote the key
  * in between, and retry. That needs no WATCH, so it is safe on one shared, pipelined connection.
  * Pub/sub uses a second connection, because a subscribed connection can send nothing else.
+ *
+ * On a Redis Cluster (`clusterNodes`) the keys a home owns (its hash, its grant index, its device
+ * keys) carry the `{serial}` hash tag, so they live on one shard; every script and MULTI touches one
+ * key or keys of one slot. The three writes that span slots (a home and the global home index, a
+ * grant with its home's index and its refresh token) are ordered so that any prefix of them is
+ * harmless: indexes are written first and read back through the records they point to (an index
+ * entry without its record is skipped), and the record that makes a grant usable is written last.
+ * Pub/sub is sharded (SPUBLISH/SSUBSCRIBE), so a channel lives on one shard instead of every node.
  */
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
@@ -48,6 +65,8 @@ export class RedisStore implements Store {
   readonly ephemeral: KeyValueStore = this;
   private readonly prefix: string;
   private readonly lifecycle: RedisLifecycle;
+  private readonly cluster: boolean;
+  private waitReplicas = 0;
   readonly audit: RedisAuditBackend;
 
   private constructor(
@@ -57,17 +76,20 @@ export class RedisStore implements Store {
     keyPrefix: string,
   ) {
     this.prefix = keyPrefix;
-    this.lifecycle = new RedisLifecycle(client, (...parts) => this.key(...parts));
-    this.audit = new RedisAuditBackend(client, (...parts) => this.key(...parts));
+    this.cluster = isCluster(client);
+    this.lifecycle = new RedisLifecycle(client, (...parts) => this.key(...parts), (kind, serial) => this.homeKey(kind, serial));
+    this.audit = new RedisAuditBackend(client, (...parts) => this.key(...parts), (kind, serial) => this.homeKey(kind, serial));
   }
 
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
-    const { url, logger } = options;
-    const client = await connectRedis({ url, name: 'relay-store', logger, failFastWhenOffline: true });
+    const { url, clusterNodes, logger } = options;
+    const client = await connectRedis({ url, clusterNodes, name: 'relay-store', logger, failFastWhenOffline: true });
     try {
-      const subscriber = await connectRedis({ url, name: 'relay-store-sub', logger, failFastWhenOffline: false });
-      logger?.debug({ url: redactUrl(url) }, 'redis store connected');
-      return new RedisStore(client, subscriber, options.clock, options.keyPrefix ?? 'relay:');
+      const subscriber = await connectRedis({ url, clusterNodes, name: 'relay-store-sub', logger, failFastWhenOffline: false });
+      logger?.debug({ redis: describeTarget({ url, clusterNodes }) }, 'redis store connected');
+      const store = new RedisStore(client, subscriber, options.clock, options.keyPrefix ?? 'relay:');
+      store.waitReplicas = options.waitReplicas ?? 0;
+      return store;
     } catch (err) {
       await closeRedis(client);
       throw err;
@@ -77,34 +99,43 @@ export class RedisStore implements Store {
   // --- homes -------------------------------------------------------------------------------
 
   getHome(serial: string) {
-    return this.guard(async () => toHome(await this.client.hGetAll(this.key('home', serial))));
+    return this.guard(async () => toHome(await this.client.hGetAll(this.homeKey('home', serial))));
   }
   listHomes(limit?: number) {
     return this.guard(async () => {
       // SRANDMEMBER with a count returns that many distinct members without reading the whole set.
       const serials = limit === undefined ? (await this.client.sMembers(this.key('homes'))).sort() : await this.client.sRandMemberCount(this.key('homes'), limit);
-      const homes = await Promise.all(serials.map(async (s) => toHome(await this.client.hGetAll(this.key('home', s)))));
+      const homes = await Promise.all(serials.map(async (s) => toHome(await this.client.hGetAll(this.homeKey('home', s)))));
       return homes.filter((h): h is HomeRecord => h !== null);
     });
   }
   upsertHome(home: NewHome) {
-    const key = this.key('home', home.serial);
+    const key = this.homeKey('home', home.serial);
     return this.guard(async () => {
+      // On a cluster the index is another slot: written first, it can only point at a home not yet there (skipped).
+      if (this.cluster) await this.client.sAdd(this.key('homes'), home.serial);
       // createdAt, serial, generation and device auth only on creation; the key hash always.
-      await this.client
+      const multi = this.client
         .multi()
         .hSetNX(key, 'serial', home.serial)
         .hSetNX(key, 'createdAt', home.createdAt)
         .hSetNX(key, 'generation', home.generation ?? '')
         .hSetNX(key, 'deviceAuth', home.deviceAuth ?? 'hub-key')
-        .hSet(key, 'hubKeyHash', home.hubKeyHash)
-        .sAdd(this.key('homes'), home.serial)
-        .exec();
+        .hSet(key, 'hubKeyHash', home.hubKeyHash);
+      if (!this.cluster) multi.sAdd(this.key('homes'), home.serial);
+      await multi.exec();
+      await this.replicated(key);
     });
   }
   removeHome(serial: string) {
     return this.guard(async () => {
-      const [deleted] = await this.client.multi().del(this.key('home', serial)).sRem(this.key('homes'), serial).exec();
+      if (this.cluster) {
+        // The record first: a leftover index entry points at nothing and is skipped.
+        const deleted = await this.client.del(this.homeKey('home', serial));
+        await this.client.sRem(this.key('homes'), serial);
+        return Number(deleted) > 0;
+      }
+      const [deleted] = await this.client.multi().del(this.homeKey('home', serial)).sRem(this.key('homes'), serial).exec();
       return Number(deleted) > 0;
     });
   }
@@ -143,12 +174,24 @@ export class RedisStore implements Store {
     return this.guard(async () => {
       const { revokedAt, guest, ...rest } = grant;
       const live = guest ? { ...rest, guest: JSON.stringify(guest) } : rest;
-      const multi = this.client
-        .multi()
-        .hSet(this.key('grant', grant.id), revokedAt === null ? live : { ...live, revokedAt })
-        .sAdd(this.key('grants', grant.serial), grant.id);
+      const fields = revokedAt === null ? live : { ...live, revokedAt };
+      if (this.cluster) {
+        // Three slots: the home's index, then the refresh token, then the grant that makes both count.
+        await this.client.sAdd(this.homeKey('grants', grant.serial), grant.id);
+        if (firstRefreshToken) {
+          const refresh = this.client.multi();
+          this.queueRefreshToken(refresh, firstRefreshToken);
+          await refresh.exec();
+        }
+        await this.client.hSet(this.key('grant', grant.id), fields);
+        // Every write above went through this client, so each shard's WAIT covers its own.
+        await Promise.all([this.replicated(this.homeKey('grants', grant.serial)), firstRefreshToken ? this.replicated(this.key('refresh', firstRefreshToken.hash)) : undefined, this.replicated(this.key('grant', grant.id))]);
+        return;
+      }
+      const multi = this.client.multi().hSet(this.key('grant', grant.id), fields).sAdd(this.homeKey('grants', grant.serial), grant.id);
       if (firstRefreshToken) this.queueRefreshToken(multi, firstRefreshToken);
       await multi.exec();
+      await this.replicated(this.key('grant', grant.id));
     });
   }
   getGrant(id: string) {
@@ -157,7 +200,7 @@ export class RedisStore implements Store {
   listGrants(serial: string) {
     return this.guard(async () => {
       // The index keeps revoked ids too (grants are never deleted); a home has few grants.
-      const ids = await this.client.sMembers(this.key('grants', serial));
+      const ids = await this.client.sMembers(this.homeKey('grants', serial));
       const grants = await Promise.all(ids.map(async (id) => toGrant(await this.client.hGetAll(this.key('grant', id)))));
       return grants
         .filter((g): g is GrantRecord => g !== null && g.revokedAt === null)
@@ -170,7 +213,11 @@ export class RedisStore implements Store {
     });
   }
   revokeGrant(id: string, revokedAt: string) {
-    return this.guard(async () => Number(await runScript(this.client, scripts.revokeGrant, [this.key('grant', id)], [revokedAt])) === 1);
+    return this.guard(async () => {
+      const revoked = Number(await runScript(this.client, scripts.revokeGrant, [this.key('grant', id)], [revokedAt])) === 1;
+      await this.replicated(this.key('grant', id));
+      return revoked;
+    });
   }
 
   // --- refresh tokens ----------------------------------------------------------------------
@@ -180,6 +227,7 @@ export class RedisStore implements Store {
       const multi = this.client.multi();
       this.queueRefreshToken(multi, record);
       await multi.exec();
+      await this.replicated(this.key('refresh', record.hash));
     });
   }
   /** Adds the commands that store a refresh token to a MULTI (node-redis queues on the same object). */
@@ -195,6 +243,8 @@ export class RedisStore implements Store {
   consumeRefreshToken(hash: string, now: number): Promise<RefreshConsumeResult> {
     return this.guard(async () => {
       const reply = (await runScript(this.client, scripts.consumeRefresh, [this.key('refresh', hash)], [String(now)])) as string[];
+      // A spent token forgotten by a failover could be spent again: the reuse detection depends on this write.
+      await this.replicated(this.key('refresh', hash));
       const [status, grantId, expiresAt, usedAt] = reply;
       if (status === undefined || grantId === undefined) return { status: 'unknown' };
       const record = { hash, grantId, expiresAt: Number(expiresAt), usedAt: Number(usedAt) };
@@ -212,15 +262,17 @@ export class RedisStore implements Store {
     return this.guard(async () => {
       if (expiresAt <= now) await this.client.del(this.key('kv', key));
       else await this.client.set(this.key('kv', key), encodeEntry(value, expiresAt), { PX: gcTtlMs(expiresAt, now) });
+      await this.replicated(this.key('kv', key));
     });
   }
   setIfAbsent<T>(key: string, value: T, expiresAt: number) {
     const now = this.clock.now();
     if (expiresAt <= now) return Promise.resolve(false);
-    return this.guard(
-      async () =>
-        Number(await runScript(this.client, scripts.setIfAbsent, [this.key('kv', key)], [String(now), encodeEntry(value, expiresAt), String(gcTtlMs(expiresAt, now))])) === 1,
-    );
+    return this.guard(async () => {
+      const stored = Number(await runScript(this.client, scripts.setIfAbsent, [this.key('kv', key)], [String(now), encodeEntry(value, expiresAt), String(gcTtlMs(expiresAt, now))])) === 1;
+      if (stored) await this.replicated(this.key('kv', key));
+      return stored;
+    });
   }
   del(key: string) {
     return this.guard(async () => Number(await runScript(this.client, scripts.del, [this.key('kv', key)], [String(this.clock.now())])) === 1);
@@ -246,7 +298,10 @@ export class RedisStore implements Store {
         }
         if (next === '' && raw === null) return outcome.result; // deleting what is not there
         const committed = await runScript(this.client, scripts.compareAndSet, [redisKey], [raw ?? '', next, String(ttl)]);
-        if (Number(committed) === 1) return outcome.result;
+        if (Number(committed) === 1) {
+          await this.replicated(redisKey);
+          return outcome.result;
+        }
         // Lost a race: someone wrote in between. Back off a little, with jitter, so a crowd spreads out.
         if (attempt > 2) await sleep(Math.random() * Math.min(2 ** attempt, 50));
       }
@@ -264,7 +319,8 @@ export class RedisStore implements Store {
 
   publish(channel: string, message: string) {
     return this.guard(async () => {
-      await this.client.publish(this.prefix + channel, message);
+      if (this.cluster) await this.client.sPublish(this.prefix + channel, message);
+      else await this.client.publish(this.prefix + channel, message);
     });
   }
   subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe> {
@@ -273,9 +329,10 @@ export class RedisStore implements Store {
     const listener = (message: string) => handler(message);
     return this.guard(async () => {
       if (!this.subscriber.isReady) throw new AppError('unavailable');
-      await this.subscriber.subscribe(name, listener);
+      if (this.cluster) await this.subscriber.sSubscribe(name, listener);
+      else await this.subscriber.subscribe(name, listener);
       return () => {
-        this.subscriber.unsubscribe(name, listener).catch(() => {
+        (this.cluster ? this.subscriber.sUnsubscribe(name, listener) : this.subscriber.unsubscribe(name, listener)).catch(() => {
           // Offline or closed: node-redis already dropped the listener locally, which is all that matters.
         });
       };
@@ -300,8 +357,34 @@ export class RedisStore implements Store {
     return new RedisHomeEventLog(this.client, (...parts) => this.key(...parts), this.clock, limits);
   }
 
+  /**
+   * With `waitReplicas`, waits (up to 500 ms) until that many replicas of the key's primary have
+   * everything this connection wrote to it. Too few in time: the write stands and the caller goes
+   * on (availability over a stall); it is exposed to a failover in that window, as without WAIT.
+   */
+  private async replicated(key: string): Promise<void> {
+    if (this.waitReplicas <= 0) return;
+    if (!this.cluster) {
+      await this.client.sendCommand(['WAIT', String(this.waitReplicas), '500']);
+      return;
+    }
+    const cluster = this.client as unknown as {
+      slots: ({ replicas?: unknown[] } | undefined)[];
+      sendCommand(firstKey: string, isReadonly: boolean, args: string[]): Promise<unknown>;
+    };
+    // Only as many as the key's shard has now: after a failover the promoted replica stands alone
+    // until a new replica joins, and waiting for one that does not exist would add 500 ms to every write.
+    const replicas = Math.min(this.waitReplicas, cluster.slots[keySlot(key)]?.replicas?.length ?? 0);
+    if (replicas > 0) await cluster.sendCommand(key, false, ['WAIT', String(replicas), '500']);
+  }
+
   private key(...parts: string[]): string {
     return this.prefix + parts.join(':');
+  }
+
+  /** A key a home owns: on a cluster the serial is its hash tag, so a home's keys share one slot. */
+  private homeKey(kind: string, serial: string): string {
+    return this.cluster ? `${this.prefix}${kind}:{${serial}}` : this.key(kind, serial);
   }
 
   /** Every Redis call goes through here: connection trouble leaves as 503 `unavailable`. */

@@ -86,7 +86,10 @@ export class SqliteLifecycle {
   }
 
   private poll(): void {
-    if (!this.db.open) return this.stop();
+    if (!this.db.open) {
+      this.stop();
+      return;
+    }
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;

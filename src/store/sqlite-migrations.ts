@@ -5,9 +5,10 @@ import type Database from 'better-sqlite3';
  * Append a migration to change the schema, never edit one that has shipped: a database file
  * outlives the code that made it.
  *
- * Versions 1 and 2 are idempotent (IF NOT EXISTS, columns added only when missing) because
- * databases made before versioning carry user_version 0 with some or all of them already in place.
- * Later migrations run exactly once and can be plain DDL.
+ * Versions 1 to 4 are idempotent (IF NOT EXISTS, columns added only when missing) because
+ * databases made before each became a migration already have some of it (versioning came after
+ * version 2; the guest column and the audit tables were first made on open). Later migrations run
+ * exactly once and can be plain DDL.
  */
 export interface Migration {
   readonly version: number;
@@ -80,7 +81,28 @@ CREATE TABLE IF NOT EXISTS home_changes (
   {
     version: 3,
     name: 'guest terms (scope, notBefore, notAfter, maxUses) on grants',
-    up: (db) => db.exec('ALTER TABLE grants ADD COLUMN guest TEXT'),
+    // Only when missing: guest grants briefly added this column on open, before it became a migration.
+    up: (db) => addColumnIfMissing(db, 'grants', 'guest', 'TEXT'),
+  },
+  {
+    version: 4,
+    name: 'the hash-chained audit log',
+    // IF NOT EXISTS: the audit backend created these tables itself before they became a migration.
+    up: (db) =>
+      db.exec(`
+CREATE TABLE IF NOT EXISTS audit_log (
+  serial TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  entry TEXT NOT NULL,
+  PRIMARY KEY (serial, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_anchor (
+  serial TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+`),
   },
 ];
 

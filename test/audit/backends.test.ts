@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { seal, sealAll, verifyChain } from '../../src/audit/chain.ts';
+import fc from 'fast-check';
+import { canonicalEntry, canonicalJson, seal, sealAll, verifyChain } from '../../src/audit/chain.ts';
 import { MemoryAuditBackend } from '../../src/audit/memory-backend.ts';
 import type { AuditBackend, AuditDraft, AuditEntry } from '../../src/audit/types.ts';
 import { FakeClock } from '../../src/clock.ts';
@@ -135,6 +136,34 @@ describe('audit chain', () => {
     expect(verifyChain(rehashed, null)).toMatchObject({ ok: false, brokenSeq: 3 });
     expect(verifyChain(entries.filter((e) => e.seq !== 3), null)).toMatchObject({ ok: false, brokenSeq: 4 });
     expect(verifyChain(entries.slice(1), null)).toMatchObject({ ok: false, brokenSeq: 2 });
+    // A field added to a row is an edit too.
+    expect(verifyChain(entries.map((e) => (e.seq === 3 ? { ...e, note: 'x' } : e)), null)).toMatchObject({ ok: false, brokenSeq: 3 });
+  });
+
+  it('the fast canonical form of an entry is byte for byte the general one', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 40 });
+    const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.record({
+          kind: fc.constantFrom('grant', 'kiosk', 'cli', 'system'),
+          grantId: optional(text),
+          clientName: optional(text),
+          target: optional(text),
+          action: optional(text),
+          outcome: text,
+          event: text,
+          latencyMs: optional(fc.double({ min: 0, max: 1e6, noNaN: true })),
+          seq: fc.nat(),
+        }),
+        (r) => {
+          const { kind, grantId, clientName, seq, ...rest } = r;
+          const entry = seal({ seq, hash: 'ab'.repeat(32) }, { actor: { kind, grantId, clientName }, channel: 'rest', ...rest } as AuditDraft, at(1));
+          const { hash: _h, ...body } = entry;
+          expect(canonicalEntry(body)).toBe(canonicalJson(body));
+        },
+      ),
+    );
   });
 
   it('keeps only the entry fields: a stray field in a draft never reaches the log', () => {

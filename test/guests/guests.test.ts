@@ -81,6 +81,12 @@ describe('guest invites and scoped grants (memory store)', () => {
     expect((await del(`${relay().url}/api/v1/grants/${owner.grantId}`, guest.token)).status).toBe(403);
     expect((await invite(relay(), guest.token, lightOnly(soon()))).body.error.code).toBe('insufficient_scope');
     expect((await getJson(`${relay().url}/api/v1/audit`, guest.token)).status).toBe(403);
+    // Even a guest allowed every action on every device cannot forget one.
+    await lampAndLock(relay());
+    const removal = await del(`${relay().url}/api/v1/devices/hall-light`, guest.token);
+    expect(removal.status).toBe(403);
+    expect(((await removal.json()) as { error: { code: string } }).error.code).toBe('insufficient_scope');
+    expect((await getJson(`${relay().url}/api/v1/devices/hall-light`, owner.token)).status).toBe(200);
     const session = await postJson(`${relay().url}/api/v1/qr/sessions`, {});
     const approve = await postJson(`${relay().url}/api/v1/qr/sessions/${session.body.scanId}/approve`, {}, auth);
     expect(approve.status).toBe(403);

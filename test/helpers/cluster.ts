@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { FakeClock } from '../../src/clock.ts';
+import type { RedisTarget } from '../../src/store/redis-connection.ts';
 import { type RedisRelay, type RedisServer, startRedisRelay, startRedisServer } from './redis.ts';
+import { redisCliBinary, startRedisCluster } from './redis-cluster.ts';
 import { closeSockets, type StartOptions } from './relay.ts';
 
 export interface Cluster {
@@ -21,7 +23,7 @@ let clusterCount = 0;
  * clock so per-minute rate-limit windows line up. Each cluster gets a fresh key prefix, so tests
  * on the same redis-server never see each other's data.
  */
-export async function startCluster(redisUrl: string, size: number, options: StartOptions = {}): Promise<Cluster> {
+export async function startCluster(redisUrl: string | RedisTarget, size: number, options: StartOptions = {}): Promise<Cluster> {
   const clock = new FakeClock(Date.now());
   const keyPrefix = `cluster-${process.pid}-${++clusterCount}:`;
   const instances: RedisRelay[] = [];
@@ -57,12 +59,30 @@ export interface Clusters {
   three(env?: Record<string, string>): Promise<readonly [RedisRelay, RedisRelay, RedisRelay]>;
 }
 
-/** For a describe block: a private redis-server for the block, and clusters on it, one per test. */
+/** RELAY_TEST_REDIS=cluster runs the multi-instance suites on a 3-master Redis Cluster instead of one redis-server. */
+export const testRedisIsCluster = (): boolean => process.env.RELAY_TEST_REDIS === 'cluster';
+
+/** A redis-server, or a 3-master Redis Cluster when RELAY_TEST_REDIS=cluster, behind one RedisServer face. */
+export async function startTestRedis(redisBinary: string): Promise<RedisServer> {
+  if (!testRedisIsCluster()) return startRedisServer(redisBinary);
+  const cli = redisCliBinary();
+  if (!cli) throw new Error('RELAY_TEST_REDIS=cluster needs redis-cli (apt-get install redis-tools)');
+  const cluster = await startRedisCluster(redisBinary, cli);
+  const first = cluster.nodes[0];
+  if (!first) throw new Error('empty cluster');
+  const target = { url: first.url, clusterNodes: cluster.nodes.map((n) => n.url) };
+  const unsupported = async () => {
+    throw new Error('stop/start is not supported on a Redis Cluster here');
+  };
+  return { port: first.port, url: first.url, env: cluster.env, target, stop: unsupported, start: unsupported, kill: cluster.kill };
+}
+
+/** For a describe block: a private redis-server (or cluster) for the block, and relay clusters on it, one per test. */
 export function useClusters(redisBinary: string): Clusters {
   let redis: RedisServer | undefined;
   let cluster: Cluster | undefined;
   beforeAll(async () => {
-    redis = await startRedisServer(redisBinary);
+    redis = await startTestRedis(redisBinary);
   });
   afterEach(async () => {
     closeSockets();
@@ -82,7 +102,7 @@ export function useClusters(redisBinary: string): Clusters {
       return cluster;
     },
     async start(size, env = {}) {
-      cluster = await startCluster(clusters.redis.url, size, { env });
+      cluster = await startCluster(clusters.redis.target, size, { env });
       return cluster;
     },
     async three(env = {}) {

@@ -1,4 +1,5 @@
 import { createRedisAdapter, type RedisAdapterHandle } from '../../src/realtime/redis-adapter.ts';
+import type { RedisTarget } from '../../src/store/redis-connection.ts';
 import { freePort } from './net.ts';
 import { findExecutable } from './requires.ts';
 import { spawnedServer } from './spawned.ts';
@@ -10,6 +11,9 @@ export const redisServerBinary = (): string | null => findExecutable('redis-serv
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** What a relay needs to reach it (REDIS_URL, or REDIS_CLUSTER_NODES for a cluster). */
+  readonly env: Record<string, string>;
+  readonly target: RedisTarget;
   /** Stops the server abruptly (SIGKILL, as a crash would), keeping the port for `start`. */
   stop(): Promise<void>;
   /** Starts it again on the same port (empty: nothing is saved). */
@@ -37,9 +41,12 @@ export async function startRedisServer(binary: string, options: RedisServerOptio
     : ['--save', '', '--appendonly', 'no'];
   const server = spawnedServer(binary, ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--loglevel', 'warning'], port, 'redis-server');
   await server.start();
+  const url = `redis://127.0.0.1:${port}`;
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url,
+    env: { REDIS_URL: url },
+    target: { url },
     stop: server.stop,
     start: server.start,
     kill: server.stop,
@@ -50,14 +57,16 @@ export interface RedisRelay extends TestRelay {
   adapter: RedisAdapterHandle;
 }
 
-/** One relay instance on the shared Redis: its own RedisStore and adapter connections. */
-export async function startRedisRelay(redisUrl: string, options: StartOptions & { keyPrefix?: string } = {}): Promise<RedisRelay> {
+/** One relay instance on the shared Redis (a URL, or a cluster's target): its own RedisStore and adapter connections. */
+export async function startRedisRelay(redis: string | RedisTarget, options: StartOptions & { keyPrefix?: string } = {}): Promise<RedisRelay> {
   const keyPrefix = options.keyPrefix ?? 'relay:';
-  const adapter = await createRedisAdapter({ url: redisUrl, keyPrefix });
+  const target = typeof redis === 'string' ? { url: redis } : redis;
+  const adapter = await createRedisAdapter({ ...target, keyPrefix });
+  const redisEnv: Record<string, string> = target.clusterNodes?.length ? { REDIS_CLUSTER_NODES: target.clusterNodes.join(',') } : { REDIS_URL: target.url };
   try {
     const relay = await startRelay({
       ...options,
-      env: { STORE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix, ...options.env },
+      env: { STORE: 'redis', ...redisEnv, REDIS_KEY_PREFIX: keyPrefix, ...options.env },
       adapter: adapter.adapter,
     });
     return {

@@ -108,8 +108,7 @@ export async function openSse(url: string, options: { lastEventId?: string; head
         const { value, done: finished } = await reader.read();
         if (finished) break;
         buffer += value;
-        let match: RegExpExecArray | null;
-        while ((match = /\r\n|\r|\n/.exec(buffer)) !== null) {
+        for (let match = /\r\n|\r|\n/.exec(buffer); match !== null; match = /\r\n|\r|\n/.exec(buffer)) {
           // A lone CR at the end may be the first half of CRLF: wait for more.
           if (match[0] === '\r' && match.index === buffer.length - 1) break;
           line(buffer.slice(0, match.index));

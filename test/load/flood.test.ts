@@ -36,7 +36,9 @@ describe(`flood: one device at ${RATE} state messages/s for ${SECONDS} s, ${STAL
       const healthy = await Promise.all(Array.from({ length: HEALTHY }, () => connectDashboard(relay, token)));
       const stalled = await Promise.all(Array.from({ length: STALLED }, () => connectDashboard(relay, token)));
       const last = healthy.map(() => -1);
-      healthy.forEach((socket, i) => socket.on('device:state', (d: { state: { n: number } }) => (last[i] = d.state.n)));
+      healthy.forEach((socket, i) => {
+        socket.on('device:state', (d: { state: { n: number } }) => (last[i] = d.state.n));
+      });
       for (const socket of stalled) stallReading(socket);
       await eventually(async () => (await (await fetch(`${relay.url}/api/v1/devices/lamp-1`, { headers: { authorization: `Bearer ${token}` } })).json()).online === true);
 

@@ -23,7 +23,10 @@ export class Tally {
 
   receivedBy(deviceId: string): Set<string> {
     let set = this.received.get(deviceId);
-    if (!set) this.received.set(deviceId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.received.set(deviceId, set);
+    }
     return set;
   }
 }

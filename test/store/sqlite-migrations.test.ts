@@ -41,14 +41,20 @@ function databaseMadeWith(ddl: string, userVersion = 0): string {
   return file;
 }
 
-const versionOf = (file: string): number => {
+/** Reads the file on a connection of its own, as another process would. */
+function readOnly<T>(file: string, read: (db: Database.Database) => T): T {
   const db = new Database(file, { readonly: true });
   try {
-    return Number(db.pragma('user_version', { simple: true }));
+    return read(db);
   } finally {
     db.close();
   }
-};
+}
+const versionOf = (file: string) => readOnly(file, (db) => Number(db.pragma('user_version', { simple: true })));
+const tablesOf = (file: string) =>
+  readOnly(file, (db) => (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
+const columnsOf = (file: string, table: string) =>
+  readOnly(file, (db) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
 
 const clock = () => new FakeClock(Date.parse('2026-02-01T00:00:00.000Z'));
 
@@ -67,6 +73,8 @@ describe('SQLite schema migrations (PRAGMA user_version)', () => {
     expect(await store.getGrant('g1')).toMatchObject({ id: 'g1', clientName: 'phone', ip: '10.0.0.7', revokedAt: null });
     await store.putDeviceKey({ serial: 'home-1', deviceId: 'lamp', keyHash: 'cc', createdAt: '2026-02-01T00:00:00.000Z' });
     expect(await store.getDeviceKey('home-1', 'lamp')).toMatchObject({ keyHash: 'cc' });
+    expect(tablesOf(file)).toEqual(expect.arrayContaining(['audit_anchor', 'audit_log', 'device_keys', 'home_changes']));
+    expect(columnsOf(file, 'grants')).toEqual(expect.arrayContaining(['generation', 'guest']));
     await store.close();
   });
 
@@ -76,6 +84,19 @@ describe('SQLite schema migrations (PRAGMA user_version)', () => {
     expect(versionOf(file)).toBe(schemaVersion);
     expect(await store.getHome('home-1')).toMatchObject({ generation: 'gen-1', deviceAuth: 'keys' });
     expect(await store.getDeviceKey('home-1', 'lamp')).toMatchObject({ keyHash: 'bb' });
+    await store.close();
+  });
+
+  it('upgrades a version-2 database that already gained the guest column and audit tables on open (before they were migrations)', async () => {
+    const early = `${lastUnversionedSchema}
+ALTER TABLE grants ADD COLUMN guest TEXT;
+CREATE TABLE audit_log (serial TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (serial, seq)) WITHOUT ROWID;
+CREATE TABLE audit_anchor (serial TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL);
+UPDATE grants SET guest = '{"scope":{"devices":"*","actions":"read"}}';`;
+    const file = databaseMadeWith(early, 2);
+    const store = new SqliteStore(file, clock());
+    expect(versionOf(file)).toBe(schemaVersion);
+    expect((await store.getGrant('g1'))?.guest).toEqual({ scope: { devices: '*', actions: 'read' } });
     await store.close();
   });
 

@@ -5,6 +5,7 @@ import { approveView } from './approve.js';
 import { keepFresh } from './auth.js';
 import { liveDevices } from '../shared/live-devices.js';
 import { grantsView } from './grants.js';
+import { inviteView } from './invite.js';
 import { connectLive } from './live.js';
 import { pairView } from './pair.js';
 import { qrLoginView } from './qr-login.js';
@@ -14,6 +15,8 @@ const fragment = takeFragment();
 const approveId = new URLSearchParams(location.search).get('approve');
 const notice = byId('notice');
 const grants = grantsView();
+const invites = inviteView();
+byId('invite-refresh').addEventListener('click', () => invites.refresh());
 const approve = approveId ? approveView(approveId) : null;
 let active = null; // { live, fresh, devices } while signed in
 
@@ -57,6 +60,7 @@ async function signedIn() {
   active = { live, fresh: keepFresh((error) => signOutHere(reasonFor(error), 'warning')), devices };
   byId('signed-in-title').focus();
   void grants.refresh();
+  invites.refresh();
   void approve?.load();
   try {
     const me = await api('/api/v1/me');
@@ -74,6 +78,7 @@ function signOutHere(message, kind = 'info') {
   active.devices.clear();
   active = null;
   grants.clear();
+  invites.clear();
   clearSession();
   render(false);
   say(message, kind);

@@ -1,3 +1,4 @@
+import { activityPanel } from './activity.js';
 import { byId, show } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
 import { connectKiosk } from './connection.js';
@@ -41,9 +42,11 @@ function start(credentials) {
   pairingPanel(socket, credentials.serial);
   const devices = liveDevices(socket);
   const grants = grantsPanel(socket);
+  const activity = activityPanel(socket);
   socket.on('connect', () => {
     void devices.refresh();
     void grants.refresh();
+    void activity.refresh();
   });
 }
 

@@ -18,7 +18,7 @@ export function devicePanel(list, empty, send) {
 
   const upsert = (device) => {
     const card = cards.get(device.id);
-    if (card && card.sameShape(device)) card.update(device);
+    if (card?.sameShape(device)) card.update(device);
     else {
       const fresh = deviceCard(device, send);
       if (card) card.el.replaceWith(fresh.el);

@@ -4,6 +4,25 @@ import { when } from './time.js';
 
 const methods = { code: 'paired with a code', qr: 'logged in by QR' };
 
+/** "2 h 5 min" until an ISO time ("ended" once past). */
+function remaining(iso) {
+  const minutes = Math.ceil((Date.parse(iso) - Date.now()) / 60_000);
+  if (!(minutes > 0)) return 'ended';
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  return days > 0 ? `${days} d ${hours} h` : hours > 0 ? `${hours} h ${mins} min` : `${mins} min`;
+}
+
+/** A guest grant's terms in a line: what it may touch, for how long, how many commands are left. */
+export function guestTerms(grant) {
+  const { scope } = grant;
+  const devices = scope.devices === '*' ? 'all devices' : scope.devices.join(', ');
+  const actions = scope.actions === 'read' ? 'view only' : 'may control';
+  const uses = grant.maxUses === undefined ? '' : ` · ${grant.uses ?? 0}/${grant.maxUses} commands used`;
+  return `Guest · ${devices} (${actions}) · ends in ${remaining(grant.notAfter)}${uses}`;
+}
+
 /**
  * The paired-clients list both pages show (`#grant-list`, `#grants-error`, optional `#grant-empty`):
  * each client with how and when it paired, and Revoke for all but the viewer's own grant.
@@ -26,6 +45,7 @@ export function grantsList({ load, revoke }) {
             'div',
             {},
             h('h3', {}, grant.clientName, grant.current ? h('span', { class: 'badge ok current' }, 'This browser') : null),
+            grant.scope ? h('p', { class: 'detail guest-terms' }, guestTerms(grant)) : null,
             h('p', { class: 'detail' }, `${methods[grant.method] ?? grant.method} ${when(grant.createdAt)} · last used ${when(grant.lastUsedAt)} · ${grant.ip}`),
           ),
           grant.current ? null : confirmButton('Revoke', 'Confirm revoke', () => end(grant), { ariaLabel: `Revoke ${grant.clientName}` }),

@@ -6,21 +6,23 @@ import { request } from './socket-ack.js';
 /**
  * The home's devices over a live socket (kiosk or dashboard: the events are the same):
  * `devices:list` on `refresh`, then `device:state|online|offline|removed`; commands by `device:command` ack.
+ * `view` reshapes each device before it is shown (a guest's page keeps only its allowed actions).
  */
-export function liveDevices(socket) {
+export function liveDevices(socket, view = (device) => device) {
   const error = byId('devices-error');
-  const panel = devicePanel(byId('device-list'), byId('device-empty'), (deviceId, action, params) =>
-    request(socket, 'device:command', params === undefined ? { deviceId, action } : { deviceId, action, params }),
-  );
-  socket.on('device:state', panel.upsert);
-  socket.on('device:online', panel.upsert);
-  socket.on('device:offline', (device) => panel.merge({ ...device, online: false }));
+  const panel = devicePanel(byId('device-list'), byId('device-empty'), async (deviceId, action, params) => {
+    const result = await request(socket, 'device:command', params === undefined ? { deviceId, action } : { deviceId, action, params });
+    return result?.device ? { ...result, device: view(result.device) } : result;
+  });
+  socket.on('device:state', (device) => panel.upsert(view(device)));
+  socket.on('device:online', (device) => panel.upsert(view(device)));
+  socket.on('device:offline', (device) => panel.merge(view({ ...device, online: false })));
   socket.on('device:removed', ({ id }) => panel.remove(id));
   const refresh = async () => {
     try {
       const { devices } = await request(socket, 'devices:list');
       error.textContent = '';
-      panel.setAll(devices);
+      panel.setAll(devices.map(view));
     } catch (err) {
       error.textContent = `Could not load devices: ${describeError(err)}`;
     }

@@ -132,4 +132,8 @@ export function primitives(source: Record<string, unknown>, skip: ReadonlySet<st
 }
 
 /** A name that goes into a topic we subscribe to: no wildcards, no NUL, bounded. */
-export const topicName = z.string().min(1).max(128).regex(/^[^#+\u0000]+$/);
+export const topicName = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((name) => !/[#+]/.test(name) && !name.includes('\0'), 'no MQTT wildcards or NUL');

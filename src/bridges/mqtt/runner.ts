@@ -121,7 +121,7 @@ export class BridgeRunner {
   async command(deviceId: string, command: DeviceCommand, timeoutMs: number): Promise<LinkResult> {
     const tracked = this.devices.get(deviceId);
     const client = this.client;
-    if (!tracked || !tracked.announced || !tracked.online || !client || this.state !== 'connected') return { kind: 'replies', replies: [] };
+    if (!tracked?.announced || !tracked.online || !client || this.state !== 'connected') return { kind: 'replies', replies: [] };
     const plan = tracked.driver.command(tracked.device, command.action, command.params);
     if (!('publish' in plan)) return { kind: 'replies', replies: [plan] };
     const outcome = await new Promise<Ack | 'gone' | 'timeout'>((resolve) => {

@@ -62,7 +62,9 @@ export async function startFakeShelly(url: string, options: { id: string; name?:
     id,
     state,
     calls,
-    failNext: (code, message) => void (failure = { code, message }),
+    failNext: (code, message) => {
+      failure = { code, message };
+    },
     async press() {
       state.output = !state.output;
       await client.publishAsync(`${id}/events/rpc`, JSON.stringify({ src: id, dst: `${id}/events`, method: 'NotifyStatus', params: { ts: 1, [`${kind}:0`]: { id: 0, output: state.output } } }));

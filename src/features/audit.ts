@@ -1,7 +1,7 @@
 import type { FeatureFactory } from '../feature.ts';
 import { auditRoutes } from '../http/audit-routes.ts';
 import { onAck } from '../realtime/ack.ts';
-import { auditQuery } from './schemas.ts';
+import { auditQuery } from '../audit/schemas.ts';
 
 /** Pruning runs this often; AUDIT_RETENTION is days, so an hour's lag is nothing. */
 const PRUNE_EVERY_MS = 3600_000;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError } from './errors.ts';
 
 /** Parses an inbound payload; any problem becomes 400 invalid_request with the field paths. */
 export function parsePayload<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {

@@ -1,30 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { kioskOrigin } from '../audit/types.ts';
-import { AppError } from '../errors.ts';
 import type { FeatureFactory } from '../feature.ts';
 import { guestRoutes } from '../http/guest-routes.ts';
 import { baseUrlFor } from '../http/public-url.ts';
 import { onAck } from '../realtime/ack.ts';
-import type { Services } from '../services.ts';
-import { type ClaimBudget, GuestService } from './service.ts';
-import { inviteBody } from './terms.ts';
-
-/**
- * The home's pairing failure budget, as guest claims spend it. Pairing's own budget service is
- * used when this build has it; otherwise only its lock is honoured.
- */
-function pairingBudgetOf(services: Services): ClaimBudget {
-  const shared = (services as Partial<Record<'pairingBudget', ClaimBudget>>).pairingBudget;
-  if (shared) return shared;
-  return {
-    async assertOpen(serial) {
-      const until = await services.pairing.lockedUntil(serial);
-      if (until) throw new AppError('pairing_locked', undefined, { until });
-    },
-    recordFailure: async () => null,
-    recordSuccess: async () => {},
-  };
-}
+import { GuestService } from '../guests/service.ts';
+import { inviteBody } from '../guests/terms.ts';
 
 /** Guest invites: `POST /api/v1/guests`, `POST /api/v1/guests/claim` and the kiosk's `guest:create`. */
 export const guestsFeature: FeatureFactory = ({ deps, services }) => {
@@ -37,7 +18,8 @@ export const guestsFeature: FeatureFactory = ({ deps, services }) => {
     homes: services.homes,
     grants: services.grants,
     audit: services.audit,
-    budget: pairingBudgetOf(services),
+    // Guest claims spend the home's pairing failure budget: an invite is no second door with its own allowance.
+    budget: services.pairingBudget,
     codeKey: createHmac('sha256', deps.jwtSecret).update('home-relay guest invites v1').digest(),
   });
   return {

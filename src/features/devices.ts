@@ -8,8 +8,8 @@ import { dashboardDeviceEvents, kioskDeviceEvents } from '../realtime/device-eve
 import { SocketDeviceLink } from '../realtime/device-link.ts';
 import { attachDevices, reannounceDevices } from '../realtime/device-namespace.ts';
 import { namespaces } from '../realtime/rooms.ts';
-import { InstanceLiveness } from './liveness.ts';
-import { DeviceService } from './service.ts';
+import { InstanceLiveness } from '../devices/liveness.ts';
+import { DeviceService } from '../devices/service.ts';
 
 /**
  * The device relay plugged into the core: the `/device` namespace, REST routes and the

@@ -1,8 +1,8 @@
 import type { Feature, FeatureContext } from '../feature.ts';
 import { qrRoutes } from '../http/qr-routes.ts';
 import { qrDashboardEvents } from '../realtime/qr-dashboard.ts';
-import { QrService } from './service.ts';
-import { type LiveCounts, QrStreams } from './stream.ts';
+import { QrService } from '../qr/service.ts';
+import { type LiveCounts, QrStreams } from '../qr/stream.ts';
 
 export interface QrFeature extends Feature {
   readonly service: QrService;
