@@ -38,10 +38,12 @@ export class SocketHomeEvents implements HomeEvents {
   }
 
   toKiosks(serial: string, event: string, payload: unknown = {}): void {
-    this.io.of(namespaces.kiosk).to(rooms.home(serial)).emit(event, payload);
-    if (unlogged.has(event)) return;
+    const home = rooms.home(serial);
+    // Resuming kiosks get an unlogged event at once too, without a position (like a direct emit).
+    if (unlogged.has(event)) return void this.io.of(namespaces.kiosk).to([home, rooms.resuming(home)]).emit(event, payload);
+    this.io.of(namespaces.kiosk).to(home).emit(event, payload);
     this.logged(serial, { event, payload, audience: 'kiosks' }, (position) => {
-      this.io.of(namespaces.kiosk).to(rooms.resuming(rooms.home(serial))).emit(event, payload, position);
+      this.io.of(namespaces.kiosk).to(rooms.resuming(home)).emit(event, payload, position);
     });
   }
 

@@ -1,7 +1,7 @@
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { expect } from 'vitest';
-import { eventually, type FakeDevice, sleep } from './devices.ts';
-import { HUB_KEY } from './relay.ts';
+import { connectDevice, eventually, type FakeDevice, sleep } from './devices.ts';
+import { HUB_KEY, type TestRelay } from './relay.ts';
 
 export interface Position {
   epoch: string;
@@ -120,3 +120,35 @@ export async function settled(client: ResumingClient, count: number): Promise<vo
   await eventually(() => client.applied.length >= count, 10_000);
 }
 
+
+/**
+ * The drop scenario: a dashboard on `cutOn` is cut while `lamp` streams 60 states, a fan comes
+ * and goes on `fanOn` while it is away, and it resumes on `resumeOn` while the states still flow.
+ * A dashboard on `referenceOn` stays connected throughout. Checks that nothing was missed.
+ */
+export async function cutMidTraffic(places: { cutOn: TestRelay; resumeOn: TestRelay; referenceOn: TestRelay; fanOn: TestRelay }, token: string, lamp: FakeDevice) {
+  const reference = resumingDashboard(places.referenceOn.url, token);
+  const cut = resumingDashboard(places.cutOn.url, token);
+  expect(await reference.ready).toBe('resume');
+  expect(await cut.ready).toBe('resume');
+
+  const traffic = changeStates(lamp, 0, 60);
+  await settled(cut, 15);
+  cut.socket.disconnect();
+  const since = cut.position() as Position;
+  const fan = await connectDevice(places.fanOn, { deviceId: 'fan-1', name: 'Fan', type: 'fan' });
+  await sleep(100);
+  const resumed = resumingDashboard(places.resumeOn.url, token, since);
+  expect(await resumed.ready).toBe('resume');
+  await traffic;
+  fan.socket.disconnect();
+  await settled(reference, 60 + 2);
+  await eventually(() => resumed.applied.at(-1)?.offset === reference.applied.at(-1)?.offset, 10_000);
+
+  expectNothingMissed(reference.applied, cut.applied, resumed.applied);
+  expect(resumed.applied.some((a) => a.via === 'replay')).toBe(true);
+  expect(resumed.applied.filter((a) => a.payload.id === 'fan-1').map((a) => a.event)).toEqual(['device:online', 'device:offline']);
+  // Replayed: one state for the lamp, not every one it missed.
+  expect(levelsOf(resumed.applied.filter((a) => a.via === 'replay'))).toHaveLength(1);
+  expect(resumed.unpositioned).toEqual([]);
+}
