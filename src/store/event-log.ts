@@ -59,6 +59,7 @@ interface HomeLog {
  */
 export class MemoryHomeEventLog implements HomeEventLog {
   private readonly homes = new Map<string, HomeLog>();
+  private sweptAt = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -70,11 +71,20 @@ export class MemoryHomeEventLog implements HomeEventLog {
     const now = this.clock.now();
     log.last += 1;
     log.entries.push({ ...entry, offset: log.last, at: now });
-    const tooMany = log.entries.length - this.limits.maxEntries;
-    let drop = Math.max(0, tooMany);
+    this.trim(log, now);
+    // Homes gone quiet would keep their last entries forever: once a window, every log is trimmed.
+    if (now - this.sweptAt > this.limits.windowMs) {
+      this.sweptAt = now;
+      for (const other of this.homes.values()) this.trim(other, now);
+    }
+    return { epoch: log.epoch, offset: log.last };
+  }
+
+  /** Drops entries past the cap and older than the window (a home's epoch and offset stay). */
+  private trim(log: HomeLog, now: number): void {
+    let drop = Math.max(0, log.entries.length - this.limits.maxEntries);
     while (drop < log.entries.length && log.entries[drop]!.at < now - this.limits.windowMs) drop += 1;
     if (drop > 0) log.entries.splice(0, drop);
-    return { epoch: log.epoch, offset: log.last };
   }
 
   async read(serial: string, since: LogPosition | null): Promise<LogRead> {
