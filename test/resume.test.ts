@@ -129,6 +129,26 @@ describe.each(['sqlite', 'memory'] as const)('resume after a drop, one instance 
     expect(late.resyncs[0].devices.map((d: { id: string }) => d.id)).toEqual(['hall-light']);
   });
 
+  it('replays nothing to a guest from before its notBefore, even from offset 0', async () => {
+    const r = await start();
+    const { lamp } = await lampAndLock(r);
+    const notBefore = r.clock.now() + 60_000;
+    const { owner, guest } = await ownerAndGuest(r, lightOnly(r.clock.now() + 3_600_000, { notBefore: new Date(notBefore).toISOString() }));
+    const ownerView = resumingDashboard(r.url, owner.token);
+    await ownerView.ready;
+    const { epoch } = ownerView.position() as Position;
+    await lamp.socket.emitWithAck('state', { state: { on: true } });
+
+    const early = resumingDashboard(r.url, guest.token, { epoch, offset: 0 });
+    await eventually(() => early.socket.connected);
+    (r.clock as FakeClock).advance(61_000);
+    expect(await early.ready).toBe('resume');
+    expect(early.applied).toEqual([]);
+    await lamp.socket.emitWithAck('state', { state: { on: false } });
+    await settled(early, 1);
+    expect(early.applied.map((a) => [a.via, a.payload.state])).toEqual([['live', { on: false }]]);
+  });
+
   it('leaves sockets that did not ask as they were: no second argument, no resume event', async () => {
     const r = await start();
     const { token } = await pair(r);
