@@ -27,7 +27,11 @@ async function round(kind: 'plain' | 'resuming', n: number): Promise<number> {
     const started = performance.now();
     const arrived = Promise.all(
       sockets.map((s) => new Promise<void>((resolve) => {
-        const on = (d: { state: { level?: number } }) => d.state.level === level && (s.off('device:state', on), resolve());
+        const on = (d: { state: { level?: number } }) => {
+          if (d.state.level !== level) return;
+          s.off('device:state', on);
+          resolve();
+        };
         s.on('device:state', on);
       })),
     );
