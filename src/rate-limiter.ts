@@ -1,11 +1,12 @@
 import type { Clock } from './clock.ts';
 import { AppError } from './errors.ts';
 import type { KeyValueStore } from './store/types.ts';
+import { keys } from './store/keys.ts';
 
 const MINUTE_MS = 60_000;
 
 /** Where one subject's windows of one bucket are counted (a removed home's are deleted). */
-export const rateLimitPrefix = (bucket: string, subject: string) => `rl:${bucket}:${subject}:`;
+export const rateLimitPrefix = keys.rateLimitPrefix;
 
 /**
  * Fixed windows (one minute unless told) counted in the Store, so every instance shares one count.

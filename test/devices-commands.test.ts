@@ -188,9 +188,14 @@ describe('devices over dashboard and kiosk sockets', () => {
     const { token } = await pair(relay);
     await connectDevice(relay);
     const dashboard = await connectDashboard(relay, token);
+    const told = nextEvent(dashboard, 'token:expired', 5000);
     const dropped = nextEvent(dashboard, 'disconnect', 5000);
+    // The fake clock fires the socket's expiry timer as it passes the token's exp.
     (relay.clock as FakeClock).advance(3000);
-    expect((await emitAck(dashboard, 'device:command', { deviceId: 'lamp-1', action: 'turn_on' })).error?.code).toBe('invalid_token');
+    await told;
     expect(await dropped).toBe('io server disconnect');
+    // The expired token opens nothing again: no socket, no command over REST.
+    await expect(connectDashboard(relay, token)).rejects.toMatchObject({ message: expect.stringMatching(/invalid_token|expired/i) });
+    expect((await command(relay, token, 'lamp-1', { action: 'turn_on' })).status).toBe(401);
   });
 });

@@ -47,6 +47,31 @@ describe('zigbee2mqtt driver', () => {
     expect(z.feed('z2m/bridge/devices', [])).toEqual([{ kind: 'gone', name: 'kitchen/ceiling' }]);
   });
 
+  it('makes each endpoint of a double wall switch its own device', () => {
+    const z = harness(zigbee2mqttDriver({ z2mBase: 'zigbee2mqtt' }));
+    const gang = (ep: string) => ({
+      type: 'switch',
+      endpoint: ep,
+      features: [{ type: 'binary', name: 'state', property: `state_${ep}`, endpoint: ep, value_on: 'ON', value_off: 'OFF', value_toggle: 'TOGGLE' }],
+    });
+    z.feed('zigbee2mqtt/bridge/devices', inventory([{ friendly_name: 'hall', exposes: [gang('l1'), gang('l2'), { type: 'numeric', name: 'linkquality', property: 'linkquality' }] }]));
+    expect([...z.devices.keys()]).toEqual(['hall', 'hall:l2']);
+    expect(z.devices.get('hall:l2')).toMatchObject({ label: 'hall l2', type: 'switch', capabilities: ['switch_l1', 'switch_l2', 'linkquality'] });
+    expect(z.published).toEqual([['zigbee2mqtt/hall/get', '{"state_l1":"","state_l2":""}']]);
+    expect(z.feed('zigbee2mqtt/hall', { state_l1: 'ON', state_l2: 'OFF', linkquality: 80 })).toEqual([
+      { kind: 'state', name: 'hall', state: { on: true, linkquality: 80 } },
+      { kind: 'state', name: 'hall:l2', state: { on: false, linkquality: 80 } },
+    ]);
+    expect(z.feed('zigbee2mqtt/hall/availability', 'offline').map((u) => u.kind === 'availability' && u.name)).toEqual(['hall', 'hall:l2']);
+    const on = z.plan('hall:l2', 'turn_on');
+    expect(on.publish).toEqual([{ topic: 'zigbee2mqtt/hall/set', payload: '{"state_l2":"ON"}' }]);
+    expect(on.ack('zigbee2mqtt/hall', '{"state_l1":"ON","state_l2":"ON"}')).toEqual({ ok: true });
+    expect(z.feed('zigbee2mqtt/bridge/devices', [])).toEqual([
+      { kind: 'gone', name: 'hall' },
+      { kind: 'gone', name: 'hall:l2' },
+    ]);
+  });
+
   it('acknowledges a set only by an echo showing it, and a bridge/logging error naming the device', () => {
     const z = harness(zigbee2mqttDriver({ z2mBase: 'zigbee2mqtt' }));
     z.feed('zigbee2mqtt/bridge/devices', inventory([{ friendly_name: 'door', exposes: z2mExposes.lock }]));
@@ -80,6 +105,23 @@ describe('tasmota driver', () => {
   });
 });
 
+describe('tasmota driver with several relays', () => {
+  it('makes each relay a device, commanded with POWER<n>', () => {
+    const t = harness(tasmotaDriver());
+    t.feed('tasmota/discovery/AABBDD/config', { t: 'strip', dn: 'Strip', rl: [1, 1, 1, 0] });
+    expect([...t.devices.keys()]).toEqual(['strip', 'strip:2', 'strip:3']);
+    expect(t.feed('tele/strip/LWT', 'Online')).toHaveLength(3);
+    expect(t.published.map(([topic]) => topic)).toEqual(['cmnd/strip/POWER', 'cmnd/strip/POWER2', 'cmnd/strip/POWER3']);
+    expect(t.feed('stat/strip/RESULT', { POWER2: 'ON' })).toEqual([{ kind: 'state', name: 'strip:2', state: { on: true } }]);
+    const on = t.plan('strip:3', 'turn_on');
+    expect(on.publish).toEqual([{ topic: 'cmnd/strip/POWER3', payload: 'ON' }]);
+    expect(on.ack('stat/strip/RESULT', '{"POWER1":"ON"}')).toBeUndefined();
+    expect(on.ack('stat/strip/RESULT', '{"POWER3":"ON"}')).toEqual({ ok: true });
+    // Rediscovered with fewer relays: the extra one is gone.
+    expect(t.feed('tasmota/discovery/AABBDD/config', { t: 'strip', dn: 'Strip', rl: [1, 1] })[0]).toEqual({ kind: 'gone', name: 'strip:3' });
+  });
+});
+
 describe('shelly driver', () => {
   it('learns by GetStatus, ignores replies it did not ask for, maps toggle and errors', () => {
     const s = harness(shellyDriver({ replyPrefix: 'relay-1' }));
@@ -92,7 +134,17 @@ describe('shelly driver', () => {
     expect(s.devices.get('shelly1')).toMatchObject({ type: 'switch', capabilities: ['switch:0', 'switch:1'] });
     s.feed('relay-1/rpc', { id: info.id, result: { name: 'Pump' } });
     expect(s.devices.get('shelly1')!.label).toBe('Pump');
-    expect(s.feed('shelly1/events/rpc', { method: 'NotifyStatus', params: { 'switch:1': { output: true } } })).toEqual([]);
+    // Each switch is a device; the first keeps the Shelly's id.
+    expect(s.devices.get('shelly1:switch:1')).toMatchObject({ label: 'Pump (switch:1)', type: 'switch' });
+    expect(s.feed('shelly1/events/rpc', { method: 'NotifyStatus', params: { 'switch:1': { output: true } } })).toEqual([
+      { kind: 'state', name: 'shelly1:switch:1', state: { on: true } },
+    ]);
+    expect(s.feed('shelly1/online', 'false')).toEqual([
+      { kind: 'availability', name: 'shelly1', online: false },
+      { kind: 'availability', name: 'shelly1:switch:1', online: false },
+    ]);
+    const second = JSON.parse(s.plan('shelly1:switch:1', 'turn_off').publish[0]!.payload);
+    expect(second).toMatchObject({ method: 'Switch.Set', params: { id: 1, on: false } });
     const toggle = s.plan('shelly1', 'toggle');
     const request = JSON.parse(toggle.publish[0]!.payload);
     expect(request).toMatchObject({ src: 'relay-1', method: 'Switch.Toggle', params: { id: 0 } });

@@ -114,11 +114,20 @@ describe('pairing rules', () => {
     for (let i = 0; i < 5; i++) expect((await postJson(`${relay.url}/api/v1/pairing/code`, {})).status).toBe(202);
   });
 
-  it('tells the kiosk when a code expires', async () => {
-    relay = await startRelay({ env: { PAIRING_CODE_TTL: '1' } });
+  it('tells the kiosk when a code expires: moving the clock past PAIRING_CODE_TTL fires it, nothing sooner', async () => {
+    relay = await startRelay();
     const kiosk = await connectKiosk(relay);
-    await requestCode(relay, kiosk);
-    expect(await nextEvent(kiosk, 'pairing:expired', 4000)).toEqual({ reason: 'expired' });
+    const expired: unknown[] = [];
+    kiosk.on('pairing:expired', (e: unknown) => expired.push(e));
+    const code = await requestCode(relay, kiosk);
+    const clock = relay.clock as FakeClock;
+    clock.advance(179_000);
+    // The code is still alive a second before its end: a wrong guess is counted, not told "expired".
+    expect((await postJson(`${relay.url}/api/v1/pairing/claim`, { code: wrongFor(code) })).body.error.code).toBe('invalid_code');
+    expect(expired).toEqual([]);
+    const told = nextEvent(kiosk, 'pairing:expired');
+    clock.advance(1_050);
+    expect(await told).toEqual({ reason: 'expired' });
   });
 
   it('names the public dashboard URL in the code it pushes when PUBLIC_URL is set', async () => {

@@ -55,6 +55,11 @@ export const deviceBody = z.looseObject({
   online: z.boolean(),
   state: z.record(z.string(), z.unknown()),
   updatedAt: timestamp,
+  source: z.enum(['socket', 'mqtt']).describe('"mqtt": brought by the MQTT bridge (docs/mqtt.md)'),
+  bridge: z
+    .looseObject({ driver: z.string(), name: z.string(), capabilities: z.array(z.string()) })
+    .optional()
+    .describe('bridged devices only: the driver, the name there, everything the device announced'),
 });
 export const devicesBody = z.looseObject({ devices: z.array(deviceBody) });
 export const commandResultBody = z.looseObject({ commandId: z.string(), device: deviceBody });

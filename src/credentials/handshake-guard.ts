@@ -3,6 +3,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { clientKey } from '../net/client-key.ts';
 import type { KeyValueStore } from '../store/types.ts';
+import { keys } from '../store/keys.ts';
 
 const WINDOW_MS = 60_000;
 
@@ -48,6 +49,6 @@ export class HandshakeGuard {
   private window(ip: string): { key: string; windowEnd: number } {
     const now = this.deps.clock.now();
     const windowStart = now - (now % WINDOW_MS);
-    return { key: `hs-fail:${clientKey(ip)}:${windowStart}`, windowEnd: windowStart + WINDOW_MS };
+    return { key: keys.handshakeFailures(clientKey(ip), windowStart), windowEnd: windowStart + WINDOW_MS };
   }
 }

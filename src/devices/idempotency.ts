@@ -2,6 +2,7 @@ import { sha256Hex } from '../crypto.ts';
 import { AppError, type ErrorCode, errorCodes } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import type { Store } from '../store/types.ts';
+import { keys } from '../store/keys.ts';
 
 /** How long a key remembers its first result (the contract's 24 h). */
 const KEEP_MS = 24 * 3600_000;
@@ -80,7 +81,7 @@ export class Idempotency {
 }
 
 /** Every record of one scope (a grant, a kiosk's home) starts with this: a removed home's are forgotten. */
-export const idempotencyPrefix = (scope: string) => `devices:idem:${scope}:`;
+export const idempotencyPrefix = keys.idempotencyPrefix;
 
 function replay<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;

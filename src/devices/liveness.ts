@@ -1,10 +1,11 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { KeyValueStore } from '../store/types.ts';
+import { keys } from '../store/keys.ts';
 
 const INDEX_KEY = 'instances:index';
-const beatKey = (id: string) => `instances:beat:${id}`;
-const sweptKey = (id: string) => `instances:swept:${id}`;
+const beatKey = keys.instanceBeat;
+const sweptKey = keys.instanceSwept;
 /** How long liveness records are kept by the store; refreshed on every beat. */
 const KEEP_MS = 24 * 3600_000;
 

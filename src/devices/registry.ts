@@ -3,6 +3,7 @@ import { isoAt } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { DeviceDescriptor, DeviceRecord, DeviceState } from './types.ts';
+import { keys } from '../store/keys.ts';
 
 /**
  * Records never expire in the store by themselves: offline devices are forgotten by the prune
@@ -15,8 +16,8 @@ export interface RegistryLimits {
   maxPerHome: number;
 }
 
-const indexKey = (serial: string) => `devices:index:${serial}`;
-const recordKey = (serial: string, id: string) => `devices:record:${serial}:${id}`;
+const indexKey = keys.deviceIndex;
+const recordKey = keys.deviceRecord;
 /** What a home owns in the key/value space here: `relay homes remove` forgets it. */
 export const homeDeviceKeys = { index: indexKey, recordPrefix: (serial: string) => recordKey(serial, '') };
 

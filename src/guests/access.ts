@@ -3,11 +3,12 @@ import type { DeviceAccess } from '../devices/types.ts';
 import { AppError } from '../errors.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { allowsAction, type GuestTerms, seesDevice } from './terms.ts';
+import { keys } from '../store/keys.ts';
 
 /** Kept a day past notAfter, so "uses" stays readable in the grants list until the grant is long gone. */
 const USES_GRACE_MS = 86_400_000;
 
-export const usesKeyOf = (grantId: string) => `guest:uses:${grantId}`;
+export const usesKeyOf = keys.guestUses;
 
 /** The device limits of one guest grant, asked by the device service for REST and sockets alike. */
 export function guestAccess(grantId: string, terms: GuestTerms, deps: { store: KeyValueStore; clock: Clock }): DeviceAccess {

@@ -12,6 +12,7 @@ import type { Store } from '../store/types.ts';
 import type { TokenResponse } from '../tokens/service.ts';
 import { inviteCode } from './code.ts';
 import { type InviteRequest, MAX_GUEST_SPAN_MS, type GuestTerms } from './terms.ts';
+import { keys } from '../store/keys.ts';
 
 /**
  * The per-home budget of wrong guesses that pairing claims spend (src/pairing): guest claims spend
@@ -58,7 +59,7 @@ interface InviteRecord {
 /** An invite's record outlives it a while, so a late claim hears "expired" rather than "wrong". */
 const RECORD_GRACE_MS = 3600_000;
 
-const inviteKeyOf = (hash: string) => `guest:invite:${hash}`;
+const inviteKeyOf = keys.guestInvite;
 
 type Consumed = { kind: 'ok'; invite: InviteRecord } | { kind: 'none' } | { kind: 'expired' };
 

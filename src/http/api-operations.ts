@@ -80,6 +80,13 @@ export const apiOperations: ApiOperation[] = [
     responses: { 200: { description: 'AsyncAPI 3.0', mediaType: 'application/json' } },
   },
   { method: 'get', path: '/kiosk', tag: 'pages', summary: 'The intercom screen', responses: { 200: { description: 'HTML page', mediaType: 'text/html' } } },
+  {
+    method: 'get',
+    path: '/guest',
+    tag: 'pages',
+    summary: 'The guest page an invite link opens (the code rides in the fragment)',
+    responses: { 200: { description: 'HTML page', mediaType: 'text/html' } },
+  },
 
   {
     method: 'post',

@@ -7,9 +7,10 @@ import type { HomeEvents } from '../ports.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import type { Store } from '../store/types.ts';
 import { type BudgetRecord, type BudgetRules, recordWrongClaim } from './rules.ts';
+import { keys } from '../store/keys.ts';
 
 /** The one durable record of a home's budget (forgotten with the home). */
-export const budgetKeyOf = (serial: string) => `pairing:budget:${serial}`;
+export const budgetKeyOf = keys.pairingBudget;
 
 /** The bucket of the per-home code request limit (in the ephemeral space). */
 export const CODE_REQUESTS_BUCKET = 'pairing-code-home';

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.ts';
+import type { Clock, Timer } from '../clock.ts';
 import { isoAt } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { digestsEqual, hmacHex, randomId, sixDigitCode } from '../crypto.ts';
@@ -11,6 +11,7 @@ import type { Store } from '../store/types.ts';
 import type { TokenResponse } from '../tokens/service.ts';
 import type { PairingBudget } from './budget.ts';
 import { type ActiveCode, type BudgetRecord, type ClaimOutcome, judgeClaim } from './rules.ts';
+import { keys } from '../store/keys.ts';
 
 export type PairingOutcome = 'issued' | 'claimed' | 'wrong' | 'burned' | 'expired' | 'locked' | 'kiosk_offline';
 
@@ -46,7 +47,7 @@ export interface CodeIssued {
 /** How long a code's record outlives the code, so the expiry notice can tell "expired" from "claimed". */
 const RECORD_GRACE_MS = 60_000;
 
-export const codeKeyOf = (serial: string) => `pairing:code:${serial}`;
+export const codeKeyOf = keys.pairingCode;
 
 /**
  * Six-digit pairing. The code lives in the Store only as an HMAC bound to its home, is pushed
@@ -55,7 +56,7 @@ export const codeKeyOf = (serial: string) => `pairing:code:${serial}`;
  */
 export class PairingService {
   /** Per-instance timers that announce expiry; the store's own expiry is what actually counts. */
-  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly expiryTimers = new Map<string, Timer>();
 
   constructor(private readonly deps: PairingDeps) {}
 
@@ -145,7 +146,7 @@ export class PairingService {
   }
 
   close(): void {
-    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    for (const timer of this.expiryTimers.values()) timer.cancel();
     this.expiryTimers.clear();
   }
 
@@ -181,11 +182,10 @@ export class PairingService {
 
   private scheduleExpiryNotice(serial: string, codeId: string, ttlMs: number): void {
     this.clearExpiryNotice(serial);
-    const timer = setTimeout(() => {
+    const timer = this.deps.clock.setTimeout(() => {
       this.expiryTimers.delete(serial);
       void this.announceExpiry(serial, codeId);
     }, ttlMs + 50);
-    timer.unref();
     this.expiryTimers.set(serial, timer);
   }
 
@@ -203,8 +203,7 @@ export class PairingService {
   }
 
   private clearExpiryNotice(serial: string): void {
-    const timer = this.expiryTimers.get(serial);
-    if (timer) clearTimeout(timer);
+    this.expiryTimers.get(serial)?.cancel();
     this.expiryTimers.delete(serial);
   }
 

@@ -29,6 +29,7 @@ import {
   voidApproval,
 } from './rules.ts';
 import { checkedPublicKey, fingerprintOf, type PublicJwk, seal } from './seal.ts';
+import { channels, keys } from '../store/keys.ts';
 
 export interface QrDeps {
   config: Pick<Config, 'qrSessionTtlMs' | 'qrScanRotationMs'>;
@@ -68,7 +69,7 @@ export type DeliverOutcome =
 const ID_BYTES = 16;
 const DEFAULT_CLIENT_NAME = 'Browser (QR login)';
 
-const keyOf = (id: string) => `qr:session:${id}`;
+const keyOf = keys.qrSession;
 /**
  * Every session record starts with this (a removed home's scanned sessions are forgotten where the
  * store shares its ephemeral space; on SQLite they live in the server's memory, and delivery checks
@@ -76,10 +77,10 @@ const keyOf = (id: string) => `qr:session:${id}`;
  */
 export const qrSessionPrefix = keyOf('');
 /** Scan id → session id. A separate key, so no lookup by one kind of id can ever find the other. */
-const scanKeyOf = (scanId: string) => `qr:scan:${scanId}`;
-const streamsKeyOf = (id: string) => `qr:streams:${id}`;
+const scanKeyOf = keys.qrScan;
+const streamsKeyOf = keys.qrStreams;
 /** One pub/sub channel per session: a notice means "re-read the record", never carries tokens. */
-export const channelOf = (id: string) => `qr:session:${id}`;
+export const channelOf = channels.qrSession;
 /** Both ids are secrets, so logs get a short fingerprint that still correlates lines. */
 export const sessionRef = (id: string) => sha256Hex(id).slice(0, 10);
 

@@ -1,7 +1,7 @@
 import type { Namespace, Socket } from 'socket.io';
 import { AppError } from '../errors.ts';
 import type { Principal } from '../grants/service.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock, Timer } from '../clock.ts';
 import type { RealtimeContext } from './context.ts';
 import { refusal } from './ack.ts';
 import { rooms } from './rooms.ts';
@@ -9,9 +9,6 @@ import { socketOrigin } from './socket-origin.ts';
 
 /** Extra acknowledged events a feature (devices) adds to dashboard sockets. */
 export type DashboardFeature = (socket: Socket, principal: Principal) => void;
-
-/** Node timers overflow past ~24.8 days; longer tokens are re-checked when the timer fires. */
-const MAX_TIMER_MS = 2_147_000_000;
 
 /**
  * `/`: dashboards, authenticated by their access JWT. Each socket joins its home's room (device
@@ -37,13 +34,22 @@ export function attachDashboard(
 
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal as Principal;
-    void socket.join([...deviceRoomsOf(principal), rooms.grant(principal.grant.id)]);
-    const expiry = { timer: undefined as NodeJS.Timeout | undefined };
-    // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
+    void socket.join(rooms.grant(principal.grant.id));
+    const expiry = { timer: undefined as Timer | undefined };
+    const start = { timer: undefined as Timer | undefined };
+    // A guest's device events begin at notBefore, like the devices it may see.
     const { guest } = principal.grant;
+    const notBefore = guest?.notBefore ? Date.parse(guest.notBefore) : 0;
+    if (notBefore > clock.now()) {
+      start.timer = clock.setTimeout(() => void socket.join(deviceRoomsOf(principal)), notBefore - clock.now());
+    } else void socket.join(deviceRoomsOf(principal));
+    // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
     if (guest) disconnectAtExpiry(socket, Date.parse(guest.notAfter), clock, expiry, 'grant:expired', { grantId: principal.grant.id, notAfter: guest.notAfter });
     else disconnectAtExpiry(socket, principal.claims.exp * 1000, clock, expiry, 'token:expired', {});
-    socket.on('disconnect', () => clearTimeout(expiry.timer));
+    socket.on('disconnect', () => {
+      expiry.timer?.cancel();
+      start.timer?.cancel();
+    });
     for (const feature of features) feature(socket, principal);
   });
 }
@@ -61,14 +67,13 @@ function disconnectAtExpiry(
   socket: Socket,
   expiresAt: number,
   clock: Clock,
-  holder: { timer: NodeJS.Timeout | undefined },
+  holder: { timer: Timer | undefined },
   event: string,
   payload: unknown,
 ): void {
-  holder.timer = setTimeout(() => {
-    if (clock.now() < expiresAt) return disconnectAtExpiry(socket, expiresAt, clock, holder, event, payload);
+  // The clock's timer: a fake clock moved past expiresAt fires it at once (tests never wait for it).
+  holder.timer = clock.setTimeout(() => {
     socket.emit(event, payload);
     socket.disconnect();
-  }, Math.min(Math.max(0, expiresAt - clock.now()), MAX_TIMER_MS));
-  holder.timer.unref();
+  }, expiresAt - clock.now());
 }

@@ -16,9 +16,10 @@ import type {
   Unsubscribe,
   UpdateOutcome,
 } from './types.ts';
+import { channels } from './keys.ts';
 
 /** The channel home changes travel on (LocalPubSub here, Redis pub/sub there). */
-export const HOME_CHANGES_CHANNEL = 'homes:changed';
+export const HOME_CHANGES_CHANNEL = channels.homeChanges;
 
 interface Entry {
   value: unknown;

@@ -58,6 +58,25 @@ describe('guest grants end at notAfter (one relay, real clock)', () => {
     await expectCutAtNotAfter([relay], guest.token, guest.refreshToken, notAfter, [socket]);
   });
 
+  it('before notBefore a guest sees no device and hears no event; from then on it does', async () => {
+    relay = await startRelay({ clock: systemClock });
+    const { lamp } = await lampAndLock(relay);
+    const notBefore = Date.now() + 2000;
+    const { guest } = await ownerAndGuest(relay, lightOnly(Date.now() + HOUR, { notBefore: new Date(notBefore).toISOString() }));
+    const socket = await connectDashboard(relay, guest.token);
+    const heard: number[] = [];
+    socket.on('device:state', () => heard.push(Date.now()));
+    expect((await getJson(`${relay.url}/api/v1/devices`, guest.token)).body.devices).toEqual([]);
+    expect((await command(relay, guest.token, 'hall-light', { action: 'turn_on' })).status).toBe(404);
+    lamp.socket.emit('state', { state: { on: true } });
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, notBefore - Date.now()) + 300));
+    expect(heard).toEqual([]);
+    expect((await getJson(`${relay.url}/api/v1/devices`, guest.token)).body.devices.map((d: { id: string }) => d.id)).toEqual(['hall-light']);
+    const state = nextEvent(socket, 'device:state');
+    expect((await command(relay, guest.token, 'hall-light', { action: 'turn_on' })).status).toBe(200);
+    await state;
+  });
+
   it('a guest grant survives a restart on SQLite with its scope', async () => {
     const env = { STORE: 'sqlite', DATA_DIR: tempDir(), HUB_KEY, JWT_SECRET };
     relay = await startRelay({ env, clock: systemClock });

@@ -1,5 +1,6 @@
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type { DeviceRecord } from '../../src/devices/types.ts';
+import { keys } from '../../src/store/keys.ts';
 import { connectSocket, HUB_KEY, type TestRelay } from './relay.ts';
 
 export interface Command {
@@ -61,7 +62,7 @@ export async function connectDevice(relay: TestRelay, options: FakeDeviceOptions
 /** The registry is written just after the handshake: wait until it names this socket. */
 async function registered(relay: TestRelay, serial: string, deviceId: string, socket: ClientSocket): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    const record = await relay.store.get<DeviceRecord>(`devices:record:${serial}:${deviceId}`);
+    const record = await relay.store.get<DeviceRecord>(keys.deviceRecord(serial, deviceId));
     if (record?.online && record.connectionId?.endsWith(`/${socket.id}`)) return;
     await sleep(10);
   }

@@ -29,6 +29,8 @@ const events = {
   'guest.claimed': 'joined as a guest',
   'grant.revoked': 'revoked a paired client',
   'device.enrolled': 'enrolled a device',
+  'device.removed': 'removed a device',
+  'home.removed': 'removed the home',
   'pairing.burned': 'burned a pairing code after wrong guesses',
   'pairing.locked': 'locked pairing after wrong guesses',
   'pairing.unlocked': 'unlocked pairing',

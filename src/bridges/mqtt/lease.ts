@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.ts';
 import type { KeyValueStore } from '../../store/types.ts';
+import { keys } from '../../store/keys.ts';
 
 interface LeaseRecord {
   holder: string;
@@ -7,7 +8,7 @@ interface LeaseRecord {
   until: number;
 }
 
-const leaseKey = (serial: string) => `mqtt:lease:${serial}`;
+const leaseKey = keys.mqttLease;
 /** The record itself outlives its `until` (which decides) so a stale holder is still visible in the store. */
 const KEEP_MS = 24 * 3600_000;
 

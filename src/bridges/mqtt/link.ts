@@ -8,9 +8,10 @@ import { parseJson } from './driver.ts';
 import type { BridgeLease } from './lease.ts';
 import type { BridgeRunner } from './runner.ts';
 import { isBridgeConnection } from './sink.ts';
+import { channels } from '../../store/keys.ts';
 
-const requestChannel = (instanceId: string) => `mqtt:commands:${instanceId}`;
-const replyChannel = (instanceId: string) => `mqtt:replies:${instanceId}`;
+const requestChannel = channels.mqttCommands;
+const replyChannel = channels.mqttReplies;
 /** A forwarded command's answer may take the device's whole timeout plus two store hops. */
 const FORWARD_SLACK_MS = 2000;
 

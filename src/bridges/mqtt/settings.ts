@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../../clock.ts';
 import { type Config, mqttDriverNames } from '../../config.ts';
 import type { KeyValueStore } from '../../store/types.ts';
+import { keys } from '../../store/keys.ts';
 
 export const brokerUrlSchema = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'an mqtt://, mqtts://, ws:// or wss:// URL');
 
@@ -26,7 +27,7 @@ export interface BridgeSummary {
 }
 
 const INDEX_KEY = 'mqtt:bridges';
-const bridgeKey = (serial: string) => `mqtt:bridge:${serial}`;
+const bridgeKey = keys.mqttBridge;
 /** Bridge settings are configuration: kept until removed. */
 const KEEP_MS = 100 * 365 * 24 * 3600_000;
 

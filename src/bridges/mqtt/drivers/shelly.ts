@@ -25,11 +25,23 @@ const rpcFrame = z.looseObject({
   error: z.looseObject({ code: z.number().optional(), message: z.string().optional() }).optional(),
 });
 
+interface Component {
+  key: string;
+  kind: 'switch' | 'light';
+  id: number;
+}
+
 interface Known {
-  /** The component we control: `switch:0` or `light:0` (the first one; more are listed as capabilities). */
-  component?: { key: string; kind: 'switch' | 'light'; id: number };
+  /** The switches and lights it controls (`switch:0`, `light:1` …), each a device of its own. */
+  components: Component[];
   capabilities: string[];
   label: string;
+}
+
+/** One bridged device: a Shelly's component (none: the Shelly itself, a sensor). */
+interface Named {
+  shelly: string;
+  component?: Component;
 }
 
 /** Status components that are the device itself, not something it controls. */
@@ -47,7 +59,7 @@ function componentState(body: unknown): DeviceState {
 /**
  * Shelly Gen2+ (shelly-api-docs "MQTT" and "RPC"): `<id>/online` (retained true/false) is
  * availability and, the first time, introduces the device; its components come from a
- * `Shelly.GetStatus` RPC. RPC requests go to `<id>/rpc` with `src` = our reply prefix, answers
+ * `Shelly.GetStatus` RPC, each switch or light a device (`<id>`, then `<id>:switch:1` …). RPC requests go to `<id>/rpc` with `src` = our reply prefix, answers
  * arrive on `<src>/rpc` matched by `id`; an `error` answer is a refusal (422). `NotifyStatus` on
  * `<id>/events/rpc` carries changes made at the device.
  */
@@ -65,24 +77,38 @@ export function shellyDriver(options: Pick<DriverOptions, 'replyPrefix'>): MqttD
     context.publish(`${device}/rpc`, JSON.stringify({ id, src, method }));
   };
 
-  const describe = (name: string, entry: Known): BridgedDevice => {
-    const kind = entry.component?.kind ?? 'sensor';
-    return { name, label: entry.label, type: kind, actions: kindActions[kind], capabilities: entry.capabilities };
+  /** Device names: the first component keeps the Shelly's id (stable when it has one); others add their key. */
+  const named = new Map<string, Named>();
+  const nameOf = (shelly: string, entry: Known, component?: Component) =>
+    component && entry.components.indexOf(component) > 0 ? `${shelly}:${component.key}` : shelly;
+  const namesOf = (shelly: string) => [...named].filter(([, n]) => n.shelly === shelly).map(([name]) => name);
+
+  const describeAll = (shelly: string, entry: Known): DriverUpdate[] => {
+    const parts: (Component | undefined)[] = entry.components.length > 0 ? entry.components : [undefined];
+    return parts.map((component, i) => {
+      const name = nameOf(shelly, entry, component);
+      named.set(name, { shelly, ...(component ? { component } : {}) });
+      const kind = component?.kind ?? 'sensor';
+      const label = i === 0 ? entry.label : `${entry.label} (${component!.key})`;
+      return { kind: 'device', device: { name, label, type: kind, actions: kindActions[kind], capabilities: entry.capabilities } satisfies BridgedDevice };
+    });
   };
 
-  const onStatus = (device: string, status: Record<string, unknown>): DriverUpdate[] => {
-    const entry = known.get(device) ?? { capabilities: [], label: device };
+  const onStatus = (shelly: string, status: Record<string, unknown>): DriverUpdate[] => {
+    const entry = known.get(shelly) ?? { components: [], capabilities: [], label: shelly };
     const keys = Object.keys(status).filter((k) => !housekeeping.has(k));
-    const key = keys.find((k) => /^(switch|light):\d+$/.test(k));
-    if (key) {
-      const [kind, id] = key.split(':') as ['switch' | 'light', string];
-      entry.component = { key, kind, id: Number(id) };
-    }
+    entry.components = keys
+      .filter((k) => /^(switch|light):\d+$/.test(k))
+      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+      .map((key) => {
+        const [kind, id] = key.split(':') as ['switch' | 'light', string];
+        return { key, kind, id: Number(id) };
+      });
     entry.capabilities = keys;
-    known.set(device, entry);
+    known.set(shelly, entry);
     return [
-      { kind: 'device', device: describe(device, entry) },
-      ...(key ? [{ kind: 'state' as const, name: device, state: componentState(status[key]) }] : []),
+      ...describeAll(shelly, entry),
+      ...entry.components.map((c) => ({ kind: 'state' as const, name: nameOf(shelly, entry, c), state: componentState(status[c.key]) })),
     ];
   };
 
@@ -101,8 +127,8 @@ export function shellyDriver(options: Pick<DriverOptions, 'replyPrefix'>): MqttD
         const entry = known.get(mine.device);
         const name = frame.data.result.name;
         if (mine.method === 'Shelly.GetDeviceInfo' && entry && typeof name === 'string' && name.trim() !== '') {
-          entry.label = name.trim().slice(0, 64);
-          return [{ kind: 'device', device: describe(mine.device, entry) }];
+          entry.label = name.trim().slice(0, 48);
+          return describeAll(mine.device, entry);
         }
         return [];
       }
@@ -120,22 +146,25 @@ export function shellyDriver(options: Pick<DriverOptions, 'replyPrefix'>): MqttD
           }
           return [];
         }
-        return [{ kind: 'availability', name: device, online }];
+        return namesOf(device).map((name) => ({ kind: 'availability' as const, name, online }));
       }
       if (leaf === 'events/rpc') {
         const entry = known.get(device);
         const frame = rpcFrame.safeParse(parseJson(payload));
-        if (!entry?.component || !frame.success || !frame.data.params) return [];
+        if (!entry || !frame.success || !frame.data.params) return [];
         if (frame.data.method !== 'NotifyStatus' && frame.data.method !== 'NotifyFullStatus') return [];
-        const change = frame.data.params[entry.component.key];
-        const state = componentState(change);
-        return Object.keys(state).length > 0 ? [{ kind: 'state', name: device, state }] : [];
+        const params = frame.data.params;
+        return entry.components.flatMap((c) => {
+          const state = componentState(params[c.key]);
+          return Object.keys(state).length > 0 ? [{ kind: 'state' as const, name: nameOf(device, entry, c), state }] : [];
+        });
       }
       return [];
     },
     command(device, action, params): CommandPlan | Ack {
-      const component = known.get(device.name)?.component;
-      if (!component) return reject('unsupported', 'This Shelly has no switch or light we control');
+      const target = named.get(device.name);
+      const component = target?.component;
+      if (!target || !component) return reject('unsupported', 'This Shelly has no switch or light we control');
       const service = component.kind === 'light' ? 'Light' : 'Switch';
       let method: string;
       let args: Record<string, unknown> = { id: component.id };
@@ -157,7 +186,7 @@ export function shellyDriver(options: Pick<DriverOptions, 'replyPrefix'>): MqttD
       }
       const id = nextId++;
       return {
-        publish: [{ topic: `${device.name}/rpc`, payload: JSON.stringify({ id, src, method, params: args }) }],
+        publish: [{ topic: `${target.shelly}/rpc`, payload: JSON.stringify({ id, src, method, params: args }) }],
         ack(topic, message) {
           if (topic !== replyTopic) return undefined;
           const frame = rpcFrame.safeParse(parseJson(message));

@@ -30,6 +30,7 @@ interface Expose {
   value_off?: unknown;
   value_toggle?: unknown;
   value_max?: number | undefined;
+  endpoint?: string | undefined;
   features?: Expose[] | undefined;
 }
 const exposeSchema: z.ZodType<Expose> = z.lazy(() =>
@@ -41,6 +42,7 @@ const exposeSchema: z.ZodType<Expose> = z.lazy(() =>
     value_off: z.unknown().optional(),
     value_toggle: z.unknown().optional(),
     value_max: z.number().optional(),
+    endpoint: z.string().max(32).optional(),
     features: z.array(exposeSchema).optional(),
   }),
 );
@@ -65,10 +67,19 @@ interface Mapping {
 const specific = ['light', 'switch', 'lock', 'climate'];
 const setpoints = ['occupied_heating_setpoint', 'current_heating_setpoint', 'occupied_cooling_setpoint'];
 
-function mapExposes(exposes: Expose[]): { mapping: Mapping; capabilities: string[] } {
-  const capabilities = exposes.map((e) => e.name ?? e.property ?? e.type);
-  const group = exposes.find((e) => specific.includes(e.type));
-  const features = group?.features ?? [];
+/**
+ * One mapping per specific group (`light`, `switch`, `lock`, `climate`): a double wall switch exposes
+ * two `switch` groups with endpoints `l1`, `l2` and properties `state_l1`, `state_l2`.
+ */
+function mapExposes(exposes: Expose[]): { mappings: { mapping: Mapping; endpoint: string | undefined }[]; capabilities: string[] } {
+  const capabilities = exposes.map((e) => (e.endpoint ? `${e.name ?? e.type}_${e.endpoint}` : (e.name ?? e.property ?? e.type)));
+  const groups = exposes.filter((e) => specific.includes(e.type));
+  const mappings = groups.map((group) => ({ mapping: mapGroup(group), endpoint: group.endpoint ?? group.features?.find((f) => f.endpoint)?.endpoint }));
+  return { mappings: mappings.length > 0 ? mappings : [{ mapping: { kind: 'sensor' }, endpoint: undefined }], capabilities };
+}
+
+function mapGroup(group: Expose): Mapping {
+  const features = group.features ?? [];
   const feature = (name: string) => features.find((f) => f.name === name && f.property);
   const state = feature('state');
   if (group?.type === 'light' || group?.type === 'switch') {
@@ -76,23 +87,27 @@ function mapExposes(exposes: Expose[]): { mapping: Mapping; capabilities: string
     if (state?.property) mapping.power = { property: state.property, on: state.value_on ?? 'ON', off: state.value_off ?? 'OFF', toggle: state.value_toggle ?? 'TOGGLE' };
     const brightness = feature('brightness');
     if (group.type === 'light' && brightness?.property) mapping.brightness = { property: brightness.property, max: brightness.value_max ?? 254 };
-    return { mapping, capabilities };
+    return mapping;
   }
-  if (group?.type === 'lock' && state?.property) {
-    return { mapping: { kind: 'lock', lock: { property: state.property, lock: state.value_on ?? 'LOCK', unlock: state.value_off ?? 'UNLOCK' } }, capabilities };
+  if (group.type === 'lock' && state?.property) {
+    return { kind: 'lock', lock: { property: state.property, lock: state.value_on ?? 'LOCK', unlock: state.value_off ?? 'UNLOCK' } };
   }
-  if (group?.type === 'climate') {
+  if (group.type === 'climate') {
     const setpoint = setpoints.map(feature).find((f) => f)?.property;
     const temperature = feature('local_temperature')?.property;
-    return { mapping: { kind: 'thermostat', ...(setpoint ? { setpoint } : {}), ...(temperature ? { temperature } : {}) }, capabilities };
+    return { kind: 'thermostat', ...(setpoint ? { setpoint } : {}), ...(temperature ? { temperature } : {}) };
   }
-  return { mapping: { kind: 'sensor' }, capabilities };
+  return { kind: 'sensor' };
 }
 
 /** The `/get` payload reading back what we map (`{"state": ""}` …), as zigbee2mqtt.io documents `/get`. */
 function readableOf(mapping: Mapping): Record<string, ''> {
+  return Object.fromEntries(mappedProperties(mapping).map((p) => [p, '']));
+}
+
+function mappedProperties(mapping: Mapping): string[] {
   const properties = [mapping.power?.property, mapping.brightness?.property, mapping.lock?.property, mapping.setpoint, mapping.temperature];
-  return Object.fromEntries(properties.filter((p): p is string => p !== undefined).map((p) => [p, '']));
+  return properties.filter((p): p is string => p !== undefined);
 }
 
 function actionsOf(mapping: Mapping): string[] {
@@ -105,8 +120,9 @@ function actionsOf(mapping: Mapping): string[] {
 }
 
 /** A Z2M state payload in our words, plus the properties we do not map (temperature, battery, …) as they are. */
-function stateOf(mapping: Mapping, payload: Record<string, unknown>): DeviceState {
-  const mapped = new Set<string>();
+/** `skip`: properties another endpoint's device maps (a double switch's `state_l2` is not the first one's). */
+function stateOf(mapping: Mapping, payload: Record<string, unknown>, skip: ReadonlySet<string>): DeviceState {
+  const mapped = new Set<string>(skip);
   const state: DeviceState = {};
   if (mapping.power && mapping.power.property in payload) {
     mapped.add(mapping.power.property);
@@ -140,7 +156,10 @@ function stateOf(mapping: Mapping, payload: Record<string, unknown>): DeviceStat
  */
 export function zigbee2mqttDriver(options: Pick<DriverOptions, 'z2mBase'>): MqttDriver {
   const base = options.z2mBase;
-  const mappings = new Map<string, Mapping>();
+  /** Our device name → its Z2M device and mapping; the first group keeps the friendly name, others add `:<endpoint>`. */
+  const entries = new Map<string, { friendly: string; mapping: Mapping; skip: Set<string> }>();
+  const byFriendly = new Map<string, string[]>();
+  const each = (friendly: string) => (byFriendly.get(friendly) ?? []).map((name) => [name, entries.get(name)!] as const);
   const prefix = `${base}/`;
 
   const failureFor = (friendly: string, topic: string, payload: string): Ack | undefined => {
@@ -169,21 +188,20 @@ export function zigbee2mqttDriver(options: Pick<DriverOptions, 'z2mBase'>): Mqtt
       if (rest === 'bridge/devices') return inventory(payload, context);
       if (rest.startsWith('bridge/')) return [];
       if (rest.endsWith('/availability')) {
-        const name = rest.slice(0, -'/availability'.length);
-        if (!mappings.has(name)) return [];
+        const friendly = rest.slice(0, -'/availability'.length);
         const body = parseJson(payload);
         const word = isRecord(body) ? body.state : payload;
         if (word !== 'online' && word !== 'offline') return [];
-        return [{ kind: 'availability', name, online: word === 'online' }];
+        return each(friendly).map(([name]) => ({ kind: 'availability' as const, name, online: word === 'online' }));
       }
-      const mapping = mappings.get(rest);
-      if (!mapping) return [];
       const body = parseJson(payload);
-      return isRecord(body) ? [{ kind: 'state', name: rest, state: stateOf(mapping, body) }] : [];
+      if (!isRecord(body)) return [];
+      return each(rest).map(([name, entry]) => ({ kind: 'state' as const, name, state: stateOf(entry.mapping, body, entry.skip) }));
     },
     command(device, action, params): CommandPlan | Ack {
-      const mapping = mappings.get(device.name);
-      if (!mapping) return reject('unknown_device', 'zigbee2mqtt no longer lists this device');
+      const entry = entries.get(device.name);
+      if (!entry) return reject('unknown_device', 'zigbee2mqtt no longer lists this device');
+      const { mapping, friendly } = entry;
       let set: Record<string, unknown>;
       if (mapping.power && ['turn_on', 'turn_off', 'toggle'].includes(action)) {
         const value = action === 'turn_on' ? mapping.power.on : action === 'turn_off' ? mapping.power.off : mapping.power.toggle;
@@ -202,7 +220,7 @@ export function zigbee2mqttDriver(options: Pick<DriverOptions, 'z2mBase'>): Mqtt
       } else {
         return reject('unsupported', `zigbee2mqtt cannot ${action} this device`);
       }
-      const stateTopic = `${base}/${device.name}`;
+      const stateTopic = `${base}/${friendly}`;
       // Z2M publishes the whole state after a set. The echo must show what we set (a toggle: any value;
       // numbers may be rounded by the device), else it is an unrelated report that crossed the command.
       const expected = Object.entries(set).map(([key, value]) => [key, action === 'toggle' || typeof value === 'number' ? undefined : value] as const);
@@ -214,7 +232,7 @@ export function zigbee2mqttDriver(options: Pick<DriverOptions, 'z2mBase'>): Mqtt
             if (!isRecord(body)) return undefined;
             return expected.every(([key, value]) => key in body && (value === undefined || body[key] === value)) ? { ok: true } : undefined;
           }
-          return failureFor(device.name, topic, message);
+          return failureFor(friendly, topic, message);
         },
       };
     },
@@ -231,29 +249,36 @@ export function zigbee2mqttDriver(options: Pick<DriverOptions, 'z2mBase'>): Mqtt
       if (!parsed.success) continue;
       const entry = parsed.data;
       if (entry.type === 'Coordinator' || entry.disabled || !entry.definition) continue;
-      const { mapping, capabilities } = mapExposes(entry.definition.exposes);
-      const device: BridgedDevice = {
-        name: entry.friendly_name,
-        label: entry.friendly_name,
-        type: mapping.kind,
-        actions: actionsOf(mapping),
-        capabilities,
-      };
-      seen.add(entry.friendly_name);
+      const friendly = entry.friendly_name;
+      const { mappings, capabilities } = mapExposes(entry.definition.exposes);
+      const all = new Set(mappings.flatMap((m) => mappedProperties(m.mapping)));
+      const firstTime = !byFriendly.has(friendly);
+      const names: string[] = [];
+      mappings.forEach(({ mapping, endpoint }, i) => {
+        const name = i === 0 ? friendly : `${friendly}:${endpoint ?? i + 1}`;
+        if (names.includes(name)) return;
+        names.push(name);
+        const own = new Set(mappedProperties(mapping));
+        entries.set(name, { friendly, mapping, skip: new Set([...all].filter((p) => !own.has(p))) });
+        seen.add(name);
+        const label = i === 0 ? friendly : `${friendly} ${endpoint ?? i + 1}`;
+        updates.push({ kind: 'device', device: { name, label, type: mapping.kind, actions: actionsOf(mapping), capabilities } satisfies BridgedDevice });
+      });
+      byFriendly.set(friendly, names);
       // Exact topics per device: friendly names may contain "/" (`room/lamp`), which `+` would not match.
-      context.subscribe(`${base}/${entry.friendly_name}`);
-      context.subscribe(`${base}/${entry.friendly_name}/availability`);
+      context.subscribe(`${base}/${friendly}`);
+      context.subscribe(`${base}/${friendly}/availability`);
       // Z2M does not retain state by default: ask once per session for what we map (a Zigbee read, not a change).
-      const readable = readableOf(mapping);
-      if (!mappings.has(entry.friendly_name) && Object.keys(readable).length > 0) {
-        context.publish(`${base}/${entry.friendly_name}/get`, JSON.stringify(readable));
-      }
-      mappings.set(entry.friendly_name, mapping);
-      updates.push({ kind: 'device', device });
+      const readable = Object.assign({}, ...mappings.map((m) => readableOf(m.mapping))) as Record<string, ''>;
+      if (firstTime && Object.keys(readable).length > 0) context.publish(`${base}/${friendly}/get`, JSON.stringify(readable));
     }
-    for (const name of [...mappings.keys()]) {
+    for (const name of [...entries.keys()]) {
       if (seen.has(name)) continue;
-      mappings.delete(name);
+      const { friendly } = entries.get(name)!;
+      entries.delete(name);
+      const left = (byFriendly.get(friendly) ?? []).filter((n) => n !== name && entries.has(n));
+      if (left.length > 0) byFriendly.set(friendly, left);
+      else byFriendly.delete(friendly);
       updates.push({ kind: 'gone', name });
     }
     return updates;
