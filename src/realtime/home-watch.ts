@@ -5,6 +5,7 @@ import type { Principal } from '../grants/service.ts';
 import { forgetDevices } from '../homes/forget.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../deps.ts';
+import type { HomeEventLog } from '../store/event-log.ts';
 import type { HomeChange, Store } from '../store/types.ts';
 import { namespaces } from './rooms.ts';
 
@@ -21,11 +22,13 @@ export interface HomeWatch {
  * handshake would get; dashboards `grant:revoked`) and disconnected. Checking instead of
  * disconnecting blindly leaves a kiosk that already reconnected with the new key alone.
  */
-export function watchHomes(io: Server, deps: { store: Store; services: Services; logger: Logger }): HomeWatch {
+export function watchHomes(io: Server, deps: { store: Store; services: Services; logger: Logger; eventLog?: Pick<HomeEventLog, 'forget'> }): HomeWatch {
   const { store, services, logger } = deps;
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
   const onChange = (change: HomeChange) => {
+    // A removed home's resume log goes too: a serial added again must not replay the old home's events.
+    if (change.kind === 'removed') void deps.eventLog?.forget(change.serial).catch((err: unknown) => logger.warn({ err, serial: change.serial }, "could not forget a removed home's event log"));
     void recheck(io, services, store, change).catch((err: unknown) => logger.error({ err, serial: change.serial }, 'could not re-check sockets after a home change'));
   };
   const ready = store.watchHomeChanges(onChange).then(

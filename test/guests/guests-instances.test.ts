@@ -132,7 +132,7 @@ describeWith('guests across instances on one Redis', redisServerBinary(), 'redis
 
   it('at notAfter the guest sockets on both instances are told and cut within 1 s', async () => {
     const keyPrefix = `guests-${process.pid}-${Date.now()}:`;
-    for (let i = 0; i < 2; i++) started.push(await startRedisRelay(clusters.redis.url, { clock: systemClock, keyPrefix }));
+    for (let i = 0; i < 2; i++) started.push(await startRedisRelay(clusters.redis.target, { clock: systemClock, keyPrefix }));
     const [a, b] = started as [RedisRelay, RedisRelay];
     await lampAndLock(b);
     const notAfter = Date.now() + 3000;
