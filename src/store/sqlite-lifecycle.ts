@@ -36,6 +36,8 @@ export class SqliteLifecycle {
       insertChange: db.prepare('INSERT INTO home_changes (serial, kind, origin, at) VALUES (?, ?, ?, ?)'),
       changesAfter: db.prepare('SELECT seq, serial, kind, origin FROM home_changes WHERE seq > ? ORDER BY seq'),
       lastSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM home_changes'),
+      // Prepared once: the poll runs every second for the server's life, db.pragma() would compile it each time.
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       sweepChanges: db.prepare('DELETE FROM home_changes WHERE at <= ?'),
     };
   }
@@ -100,7 +102,7 @@ export class SqliteLifecycle {
   }
 
   private readDataVersion(): number {
-    return Number(this.db.pragma('data_version', { simple: true }));
+    return Number(this.q.dataVersion.get());
   }
 
   private deliver(change: HomeChange): void {
