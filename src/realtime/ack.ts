@@ -1,11 +1,16 @@
-import type { Socket } from 'socket.io';
 import type { z } from 'zod';
+import type { AckedEvent, AckReply } from '../contract/socket-events.ts';
 import { AppError, toAppError } from '../errors.ts';
 import { parsePayload } from '../validation.ts';
 import { MAX_JSON_DEPTH, valueTooDeep } from '../json-depth.ts';
 import type { Logger } from '../logger.ts';
 
-export type AckReply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
+export type { AckReply };
+
+/** Any socket (of any namespace) whose client → server events include `E`. */
+export interface AckSocket<E extends string> {
+  on(event: E, listener: AckedEvent): unknown;
+}
 
 export const ackError = (err: AppError): AckReply => ({ ok: false, error: err.toJSON() });
 
@@ -13,10 +18,10 @@ export const ackError = (err: AppError): AckReply => ({ ok: false, error: err.to
  * Registers an acknowledged event: the payload is validated, the handler's result becomes
  * `{ ok: true, data }` and any error `{ ok: false, error }`. Internals never reach the client.
  */
-export function onAck<S extends z.ZodType>(
-  socket: Socket,
+export function onAck<E extends string, S extends z.ZodType>(
+  socket: AckSocket<E>,
   logger: Logger,
-  event: string,
+  event: E,
   schema: S,
   handler: (payload: z.infer<S>) => Promise<unknown>,
 ): void {

@@ -1,21 +1,22 @@
-import type { Namespace, Socket } from 'socket.io';
 import { AppError } from '../errors.ts';
 import type { Principal } from '../grants/service.ts';
 import type { Clock, Timer } from '../clock.ts';
+import type { DashboardEmitEvents } from '../contract/socket-events.ts';
 import type { RealtimeContext } from './context.ts';
+import type { DashboardNamespace, DashboardSocket } from './events.ts';
 import { refusal } from './ack.ts';
 import { rooms } from './rooms.ts';
 import { socketOrigin } from './socket-origin.ts';
 
 /** Extra acknowledged events a feature (devices) adds to dashboard sockets. */
-export type DashboardFeature = (socket: Socket, principal: Principal) => void;
+export type DashboardFeature = (socket: DashboardSocket, principal: Principal) => void;
 
 /**
  * `/`: dashboards, authenticated by their access JWT. Each socket joins its home's room (device
  * state) and its grant's room (revocation reaches it from any instance).
  */
 export function attachDashboard(
-  nsp: Namespace,
+  nsp: DashboardNamespace,
   { services, logger, clock, trustProxy }: RealtimeContext,
   features: DashboardFeature[] = [],
 ): void {
@@ -33,7 +34,7 @@ export function attachDashboard(
   });
 
   nsp.on('connection', (socket) => {
-    const principal = socket.data.principal as Principal;
+    const { principal } = socket.data;
     void socket.join(rooms.grant(principal.grant.id));
     const expiry = { timer: undefined as Timer | undefined };
     const start = { timer: undefined as Timer | undefined };
@@ -63,17 +64,17 @@ function deviceRoomsOf({ grant }: Principal): string[] {
   return devices === '*' ? [rooms.home(grant.serial)] : devices.map((id) => rooms.deviceWatchers(grant.serial, id));
 }
 
-function disconnectAtExpiry(
-  socket: Socket,
+function disconnectAtExpiry<E extends 'grant:expired' | 'token:expired'>(
+  socket: DashboardSocket,
   expiresAt: number,
   clock: Clock,
   holder: { timer: Timer | undefined },
-  event: string,
-  payload: unknown,
+  event: E,
+  ...payload: Parameters<DashboardEmitEvents[E]>
 ): void {
   // The clock's timer: a fake clock moved past expiresAt fires it at once (tests never wait for it).
   holder.timer = clock.setTimeout(() => {
-    socket.emit(event, payload);
+    socket.emit(event, ...payload);
     socket.disconnect();
   }, expiresAt - clock.now());
 }

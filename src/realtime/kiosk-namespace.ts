@@ -1,8 +1,8 @@
-import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import { kioskOrigin } from '../audit/types.ts';
 import { hubKeyMatches, presented } from '../credentials/device-keys.ts';
 import type { RealtimeContext } from './context.ts';
+import type { KioskNamespace, KioskSocket } from './events.ts';
 import { onAck, refusal } from './ack.ts';
 import { guardedHandshake } from './handshake.ts';
 import { rooms } from './rooms.ts';
@@ -14,10 +14,10 @@ const revokeBody = z.strictObject({ grantId: z.string().min(1).max(64) });
 const enrollBody = z.strictObject({ deviceId: z.string().min(1).max(128) });
 
 /** Extra acknowledged events a feature (devices) adds to the kiosk namespace. */
-export type KioskFeature = (socket: Socket, serial: string) => void;
+export type KioskFeature = (socket: KioskSocket, serial: string) => void;
 
 /** `/kiosk`: the intercom screen. Hub-key handshake; each kiosk joins its home's room. */
-export function attachKiosk(nsp: Namespace, { services, logger, trustProxy }: RealtimeContext, features: KioskFeature[] = []): void {
+export function attachKiosk(nsp: KioskNamespace, { services, logger, trustProxy }: RealtimeContext, features: KioskFeature[] = []): void {
   nsp.use(async (socket, next) => {
     const auth = kioskAuth.safeParse(socket.handshake.auth);
     if (!auth.success) return next(refusal('invalid_request'));
@@ -32,8 +32,8 @@ export function attachKiosk(nsp: Namespace, { services, logger, trustProxy }: Re
         const home = await services.homes.get(serial);
         if (!home) return 'home_not_found';
         if (!hubKeyMatches(home, credential.hash)) return 'invalid_hub_key';
+        // The credential is kept (as a hash) so a key rotation can find the kiosks still on the old key.
         socket.data.serial = serial;
-        // Kept (as a hash) so a key rotation can find the kiosks still on the old key.
         socket.data.credential = credential;
         return 'ok';
       },
@@ -42,7 +42,7 @@ export function attachKiosk(nsp: Namespace, { services, logger, trustProxy }: Re
   });
 
   nsp.on('connection', (socket) => {
-    const serial = socket.data.serial as string;
+    const { serial } = socket.data;
     void socket.join(rooms.home(serial));
     logger.info({ serial, ip: socketOrigin(socket, trustProxy).ip }, 'kiosk connected');
 

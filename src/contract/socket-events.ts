@@ -1,0 +1,94 @@
+import type { AuditEntry } from '../audit/types.ts';
+import type { DeviceCommand, DeviceView } from '../devices/types.ts';
+
+/**
+ * The Socket.IO events of API.md ("Socket.IO namespaces"), by namespace and direction. Payload
+ * shapes are the contract's; inbound payloads are still checked by zod where they arrive, so a
+ * client → server event is typed `unknown` here. Only types: nothing of this exists at run time.
+ */
+
+/** What an acknowledged event answers (see realtime/ack.ts). */
+export type AckReply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
+
+/** A client → server event with an ack: the payload (validated on arrival), then the ack callback. */
+export type AckedEvent = (payload?: unknown, ack?: (reply: AckReply) => void) => void;
+
+type AckedEvents<Name extends string> = { [E in Name]: AckedEvent };
+
+/** Sent to kiosks and dashboards of the home (dashboards of guests only for the devices they see). */
+export interface HomeDeviceEvents {
+  'device:state': (device: DeviceView) => void;
+  'device:online': (device: DeviceView) => void;
+  'device:offline': (device: DeviceView) => void;
+  'device:removed': (removed: { id: string; reason: string }) => void;
+}
+
+/** A live credential died (rotated hub key, removed home, replaced device key): then the server disconnects. */
+type AuthRevoked = { 'auth:revoked': (refusal: { code: string }) => void };
+
+export interface PairingCodeNotice {
+  code: string;
+  expiresAt: string;
+  ttlSeconds: number;
+  clientName?: string;
+  requestedFrom: { ip: string; userAgent: string };
+  dashboardUrl?: string;
+}
+
+/** Server → kiosk notices the domain sends through the HomeEvents port (`toKiosks`). */
+export interface KioskNotices {
+  'pairing:code': (notice: PairingCodeNotice) => void;
+  'pairing:claimed': (claimed: { grantId: string; clientName: string }) => void;
+  'pairing:expired': (expired: { reason: 'cancelled' | 'expired' }) => void;
+  'pairing:burned': (burned: Record<string, never>) => void;
+  'pairing:locked': (locked: { until: string }) => void;
+  'pairing:unlocked': (unlocked: Record<string, never>) => void;
+  'grant:created': (created: { grantId: string; clientName: string }) => void;
+  'grant:revoked': (revoked: { grantId: string }) => void;
+  'audit:entry': (entry: AuditEntry) => void;
+}
+
+export type KioskNotice = keyof KioskNotices;
+export type HomeDeviceEvent = keyof HomeDeviceEvents;
+/** The first (only) argument of an event of a map. */
+export type PayloadOf<Map, E extends keyof Map> = Map[E] extends (payload: infer P, ...rest: never[]) => void ? P : never;
+
+/** `/kiosk`, server → kiosk. */
+export interface KioskEmitEvents extends KioskNotices, HomeDeviceEvents, AuthRevoked {}
+
+/** `/kiosk`, kiosk → server (every one acknowledged). */
+export type KioskListenEvents = AckedEvents<
+  | 'pairing:open'
+  | 'pairing:cancel'
+  | 'pairing:unlock'
+  | 'grants:list'
+  | 'grant:revoke'
+  | 'device:enroll'
+  | 'devices:list'
+  | 'device:command'
+  | 'device:remove'
+  | 'audit:list'
+>;
+
+/** `/` (dashboards), server → dashboard. */
+export interface DashboardEmitEvents extends HomeDeviceEvents {
+  'grant:revoked': (revoked: { grantId: string }) => void;
+  /** A guest's grant reached notAfter: then the server disconnects. */
+  'grant:expired': (expired: { grantId: string; notAfter: string }) => void;
+  /** A full grant's access token expired: then the server disconnects. */
+  'token:expired': (expired: Record<string, never>) => void;
+}
+
+/** `/` (dashboards), dashboard → server (every one acknowledged). */
+export type DashboardListenEvents = AckedEvents<'devices:list' | 'device:command' | 'qr:get' | 'qr:approve' | 'qr:deny' | 'guest:create'>;
+
+/** `/device`, server → device. The device acks `{ ok: true, state }` or `{ ok: false, error }` (checked where it lands). */
+export interface DeviceEmitEvents extends AuthRevoked {
+  command: (command: DeviceCommand, ack: (reply: unknown) => void) => void;
+}
+
+/** `/device`, device → server. */
+export type DeviceListenEvents = AckedEvents<'state'>;
+
+/** No server-to-server events: instances share rooms through the adapter only. */
+export type RelayServerSideEvents = Record<never, never>;
