@@ -1,4 +1,5 @@
-import { io } from '/socket.io/socket.io.esm.min.js';
+// @ts-check
+import { io } from '../../socket.io/socket.io.esm.min.js';
 import { refusalCode, transportOptions } from '../shared/socket-ack.js';
 
 /** Refusals that retrying cannot fix: the screen needs new credentials. */
