@@ -4,7 +4,8 @@ import type { DeviceCommand, DeviceView } from '../devices/types.ts';
 /**
  * The Socket.IO events of API.md ("Socket.IO namespaces"), by namespace and direction. Payload
  * shapes are the contract's; inbound payloads are still checked by zod where they arrive, so a
- * client → server event is typed `unknown` here. Only types: nothing of this exists at run time.
+ * client → server event is typed `unknown` here. The names exist at run time too (`socketEventNames`),
+ * so the AsyncAPI document can be checked against them (test/socket-events.test.ts).
  */
 
 /** What an acknowledged event answers (see realtime/ack.ts). */
@@ -56,19 +57,21 @@ export type PayloadOf<Map, E extends keyof Map> = Map[E] extends (payload: infer
 /** `/kiosk`, server → kiosk. */
 export interface KioskEmitEvents extends KioskNotices, HomeDeviceEvents, AuthRevoked {}
 
+const kioskClientEvents = [
+  'pairing:open',
+  'pairing:cancel',
+  'pairing:unlock',
+  'grants:list',
+  'grant:revoke',
+  'device:enroll',
+  'devices:list',
+  'device:command',
+  'device:remove',
+  'guest:create',
+  'audit:list',
+] as const;
 /** `/kiosk`, kiosk → server (every one acknowledged). */
-export type KioskListenEvents = AckedEvents<
-  | 'pairing:open'
-  | 'pairing:cancel'
-  | 'pairing:unlock'
-  | 'grants:list'
-  | 'grant:revoke'
-  | 'device:enroll'
-  | 'devices:list'
-  | 'device:command'
-  | 'device:remove'
-  | 'audit:list'
->;
+export type KioskListenEvents = AckedEvents<(typeof kioskClientEvents)[number]>;
 
 /** `/` (dashboards), server → dashboard. */
 export interface DashboardEmitEvents extends HomeDeviceEvents {
@@ -79,16 +82,60 @@ export interface DashboardEmitEvents extends HomeDeviceEvents {
   'token:expired': (expired: Record<string, never>) => void;
 }
 
+const dashboardClientEvents = ['devices:list', 'device:command', 'qr:get', 'qr:approve', 'qr:deny'] as const;
 /** `/` (dashboards), dashboard → server (every one acknowledged). */
-export type DashboardListenEvents = AckedEvents<'devices:list' | 'device:command' | 'qr:get' | 'qr:approve' | 'qr:deny' | 'guest:create'>;
+export type DashboardListenEvents = AckedEvents<(typeof dashboardClientEvents)[number]>;
 
 /** `/device`, server → device. The device acks `{ ok: true, state }` or `{ ok: false, error }` (checked where it lands). */
 export interface DeviceEmitEvents extends AuthRevoked {
   command: (command: DeviceCommand, ack: (reply: unknown) => void) => void;
 }
 
+const deviceClientEvents = ['state'] as const;
 /** `/device`, device → server. */
-export type DeviceListenEvents = AckedEvents<'state'>;
+export type DeviceListenEvents = AckedEvents<(typeof deviceClientEvents)[number]>;
 
 /** No server-to-server events: instances share rooms through the adapter only. */
 export type RelayServerSideEvents = Record<never, never>;
+
+/** The keys of an event map, listed once each: the `satisfies` fails to compile on a missing or extra name. */
+const namesOf = <Map>(names: Record<keyof Map, true>): string[] => Object.keys(names);
+
+/** Every event name by namespace: `fromClient` the relay listens to, `fromServer` it emits. */
+export const socketEventNames = {
+  '/kiosk': {
+    fromClient: [...kioskClientEvents],
+    fromServer: namesOf<KioskEmitEvents>({
+      'pairing:code': true,
+      'pairing:claimed': true,
+      'pairing:expired': true,
+      'pairing:burned': true,
+      'pairing:locked': true,
+      'pairing:unlocked': true,
+      'grant:created': true,
+      'grant:revoked': true,
+      'audit:entry': true,
+      'device:state': true,
+      'device:online': true,
+      'device:offline': true,
+      'device:removed': true,
+      'auth:revoked': true,
+    }),
+  },
+  '/device': {
+    fromClient: [...deviceClientEvents],
+    fromServer: namesOf<DeviceEmitEvents>({ command: true, 'auth:revoked': true }),
+  },
+  '/': {
+    fromClient: [...dashboardClientEvents],
+    fromServer: namesOf<DashboardEmitEvents>({
+      'device:state': true,
+      'device:online': true,
+      'device:offline': true,
+      'device:removed': true,
+      'grant:revoked': true,
+      'grant:expired': true,
+      'token:expired': true,
+    }),
+  },
+} as const;

@@ -1,3 +1,4 @@
+import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { AckedEvent, AckReply } from '../contract/socket-events.ts';
 import { AppError, toAppError } from '../errors.ts';
@@ -7,10 +8,13 @@ import type { Logger } from '../logger.ts';
 
 export type { AckReply };
 
-/** Any socket (of any namespace) whose client → server events include `E`. */
-export interface AckSocket<E extends string> {
-  on(event: E, listener: AckedEvent): unknown;
+/** A socket of any namespace, as far as registering an acknowledged event goes. */
+interface AckSocket {
+  on(event: string, listener: AckedEvent): unknown;
 }
+
+/** The client → server event names of a typed socket (of each member, for a union: the shared ones). */
+export type ClientEventOf<T> = T extends Socket<infer Listen, infer _Emit, infer _ServerSide, infer _Data> ? keyof Listen & string : never;
 
 export const ackError = (err: AppError): AckReply => ({ ok: false, error: err.toJSON() });
 
@@ -18,10 +22,10 @@ export const ackError = (err: AppError): AckReply => ({ ok: false, error: err.to
  * Registers an acknowledged event: the payload is validated, the handler's result becomes
  * `{ ok: true, data }` and any error `{ ok: false, error }`. Internals never reach the client.
  */
-export function onAck<E extends string, S extends z.ZodType>(
-  socket: AckSocket<E>,
+export function onAck<T extends AckSocket, S extends z.ZodType>(
+  socket: T,
   logger: Logger,
-  event: E,
+  event: ClientEventOf<T>,
   schema: S,
   handler: (payload: z.infer<S>) => Promise<unknown>,
 ): void {

@@ -16,6 +16,13 @@ interface EventDoc {
 }
 
 const grantRef = z.looseObject({ grantId: z.string() });
+/** docs/api-extensions.md: a live kiosk or device whose credential died is told why, then disconnected. */
+const authRevoked: EventDoc = {
+  name: 'auth:revoked',
+  direction: 'send',
+  summary: 'Its key was rotated, replaced or refused (home removed, --device-auth keys): the code a new handshake would get; disconnected next',
+  payload: z.looseObject({ code: z.string() }),
+};
 const deviceEvents = (summaryOf: string): EventDoc[] =>
   [
     ...(['device:state', 'device:online', 'device:offline'] as const).map((name): EventDoc => ({ name, direction: 'send', summary: `${summaryOf}: ${name.slice(7)}`, payload: deviceBody })),
@@ -62,6 +69,7 @@ export const socketEvents: Record<string, { auth: string; events: EventDoc[] }> 
       { name: 'device:remove', direction: 'receive', summary: 'Forget a device', payload: z.looseObject({ deviceId: z.string() }) },
       { name: 'guest:create', direction: 'receive', summary: 'Invite a guest (body as POST /api/v1/guests); ack data as its 201 body' },
       { name: 'audit:list', direction: 'receive', summary: 'ack data as GET /api/v1/audit', payload: auditQuery },
+      authRevoked,
     ],
   },
   [namespaces.device]: {
@@ -69,6 +77,7 @@ export const socketEvents: Record<string, { auth: string; events: EventDoc[] }> 
     events: [
       { name: 'command', direction: 'send', summary: 'Do something; the ack is the device reply', payload: z.looseObject({ commandId: z.string(), action: z.string(), params: z.record(z.string(), z.unknown()) }) },
       { name: 'state', direction: 'receive', summary: 'An unsolicited change (a wall switch)', payload: stateMessage },
+      authRevoked,
     ],
   },
   [namespaces.dashboard]: {

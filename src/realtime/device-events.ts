@@ -6,14 +6,15 @@ import { commandPayload } from '../devices/schemas.ts';
 import type { CommandActor } from '../devices/types.ts';
 import type { GrantService } from '../grants/service.ts';
 import type { Logger } from '../logger.ts';
-import { type AckSocket, onAck } from './ack.ts';
+import { onAck } from './ack.ts';
+import type { DashboardSocket, KioskSocket } from './events.ts';
 import type { DashboardFeature } from './dashboard-namespace.ts';
 import type { KioskFeature } from './kiosk-namespace.ts';
 
 const empty = z.strictObject({});
 
 /** `devices:list` and `device:command` on a socket whose home (and idempotency scope) is known. */
-function deviceAcks(socket: AckSocket<'devices:list' | 'device:command'>, logger: Logger, devices: DeviceService, who: () => Promise<CommandActor>): void {
+function deviceAcks(socket: KioskSocket | DashboardSocket, logger: Logger, devices: DeviceService, who: () => Promise<CommandActor>): void {
   onAck(socket, logger, 'devices:list', empty, async () => {
     const actor = await who();
     return { devices: await devices.list(actor.serial, actor.access) };
