@@ -98,8 +98,10 @@ export type DeviceListenEvents = AckedEvents<(typeof deviceClientEvents)[number]
 /** No server-to-server events: instances share rooms through the adapter only. */
 export type RelayServerSideEvents = Record<never, never>;
 
-/** The keys of an event map, listed once each: the `satisfies` fails to compile on a missing or extra name. */
+/** The keys of an event map, listed once each: a missing or an extra name does not compile. */
 const namesOf = <Map>(names: Record<keyof Map, true>): string[] => Object.keys(names);
+
+const homeDeviceEventNames: Record<HomeDeviceEvent, true> = { 'device:state': true, 'device:online': true, 'device:offline': true, 'device:removed': true };
 
 /** Every event name by namespace: `fromClient` the relay listens to, `fromServer` it emits. */
 export const socketEventNames = {
@@ -115,10 +117,7 @@ export const socketEventNames = {
       'grant:created': true,
       'grant:revoked': true,
       'audit:entry': true,
-      'device:state': true,
-      'device:online': true,
-      'device:offline': true,
-      'device:removed': true,
+      ...homeDeviceEventNames,
       'auth:revoked': true,
     }),
   },
@@ -129,10 +128,7 @@ export const socketEventNames = {
   '/': {
     fromClient: [...dashboardClientEvents],
     fromServer: namesOf<DashboardEmitEvents>({
-      'device:state': true,
-      'device:online': true,
-      'device:offline': true,
-      'device:removed': true,
+      ...homeDeviceEventNames,
       'grant:revoked': true,
       'grant:expired': true,
       'token:expired': true,
