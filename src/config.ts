@@ -136,6 +136,9 @@ const schema = z
     MQTT_Z2M_BASE: z.string().regex(/^[^#+\s]+$/, 'a topic without wildcards').default('zigbee2mqtt'),
     AUDIT_RETENTION: duration('90d', 's'),
     GUEST_INVITE_TTL: duration('24h', 's'),
+    // How long a home's event log keeps what a reconnecting kiosk or dashboard missed (docs/api-extensions.md).
+    RESUME_WINDOW: duration('3m', 's'),
+    RESUME_LOG_MAX: positiveInt(1000),
   })
   .superRefine((env, ctx) => {
     const unknownDrivers = splitList(env.MQTT_DRIVERS).filter((d) => !(mqttDriverNames as readonly string[]).includes(d));
@@ -227,6 +230,8 @@ export interface Config {
   readonly deviceRetentionMs: number;
   /** How often forgotten devices are looked for. */
   readonly devicePruneIntervalMs: number;
+  /** Each home's event log for sockets that resume after a drop: kept this long, at most this many entries. */
+  readonly resume: { readonly windowMs: number; readonly maxEntries: number };
   readonly mqtt: {
     /** The default home's broker; unset: no bridge for it (CLI-added bridges still run). */
     readonly url: string | undefined;
@@ -339,6 +344,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxDevicesPerHome: e.MAX_DEVICES_PER_HOME,
     deviceRetentionMs: e.DEVICE_RETENTION,
     devicePruneIntervalMs: e.DEVICE_PRUNE_INTERVAL,
+    resume: Object.freeze({ windowMs: e.RESUME_WINDOW, maxEntries: e.RESUME_LOG_MAX }),
     mqtt: Object.freeze({
       url: e.MQTT_URL,
       drivers: Object.freeze(splitList(e.MQTT_DRIVERS) as MqttDriverName[]),

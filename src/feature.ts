@@ -1,9 +1,9 @@
 import type { Socket } from 'socket.io';
 import type { RouteModule } from './app.ts';
 import type { HomeEvents, RequestOrigin } from './ports.ts';
-import type { DashboardFeature } from './realtime/dashboard-namespace.ts';
+import type { DashboardFeature, DashboardSnapshot } from './realtime/dashboard-namespace.ts';
 import type { RelaySocketServer } from './realtime/events.ts';
-import type { KioskFeature } from './realtime/kiosk-namespace.ts';
+import type { KioskFeature, KioskSnapshot } from './realtime/kiosk-namespace.ts';
 import type { Deps, Services } from './deps.ts';
 
 export interface FeatureContext {
@@ -24,6 +24,9 @@ export interface Feature {
   routes?: RouteModule;
   kiosk?: KioskFeature;
   dashboard?: DashboardFeature;
+  /** Its part of the snapshot in `resync` (a socket that resumed too late). */
+  kioskSnapshot?: KioskSnapshot;
+  dashboardSnapshot?: DashboardSnapshot;
   /** Runs once Socket.IO exists: for namespaces the feature owns. */
   attach?(io: RelaySocketServer): void;
   close?(): void | Promise<void>;

@@ -1,4 +1,4 @@
-import type { HomeDeviceEvent, HomeDeviceEvents, KioskNotice, KioskNotices } from './contract/socket-events.ts';
+import type { HomeDeviceEvent, HomeDevicePayloads, KioskNotice, KioskNoticePayloads } from './contract/socket-events.ts';
 
 /**
  * What domain services may ask of the realtime layer, without knowing it is Socket.IO.
@@ -8,13 +8,13 @@ import type { HomeDeviceEvent, HomeDeviceEvents, KioskNotice, KioskNotices } fro
 export interface HomeEvents {
   /** How many kiosks of the home are connected, on any instance. */
   kioskCount(serial: string): Promise<number>;
-  toKiosks<E extends KioskNotice>(serial: string, event: E, ...payload: Parameters<KioskNotices[E]>): void;
+  toKiosks<E extends KioskNotice>(serial: string, event: E, payload: KioskNoticePayloads[E]): void;
   /**
    * Kiosks and dashboards of the home: device state, presence. `volatile` deliveries may be
    * skipped for a socket that is busy writing (a later one supersedes them): never for commands,
    * acks, presence, revocations or pairing.
    */
-  toHome<E extends HomeDeviceEvent>(serial: string, event: E, payload: Parameters<HomeDeviceEvents[E]>[0], options?: { volatile?: boolean }): void;
+  toHome<E extends HomeDeviceEvent>(serial: string, event: E, payload: HomeDevicePayloads[E], options?: { volatile?: boolean }): void;
   /** Tells the grant's live sockets (`grant:revoked`) and disconnects them. */
   endGrantSessions(grantId: string): void;
 }

@@ -17,6 +17,7 @@ import { namespaces } from './realtime/rooms.ts';
 import { type RelaySocketServer, relayNamespaces } from './realtime/events.ts';
 import { watchSlowConsumers } from './realtime/slow-consumers.ts';
 import { socketOrigin, type TrustProxy } from './realtime/socket-origin.ts';
+import { MemoryHomeEventLog } from './store/event-log.ts';
 import { buildServices, type Deps, type Services } from './services.ts';
 
 export interface RelayServer {
@@ -69,7 +70,9 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins] } : undefined,
     ...(options.adapter ? { adapter: options.adapter } : {}),
   });
-  const events = new SocketHomeEvents(io);
+  // Shared by instances on Redis; a single node keeps its log in memory (its sockets are all here).
+  const eventLog = deps.store.openEventLog?.(config.resume) ?? new MemoryHomeEventLog(clock, config.resume);
+  const events = new SocketHomeEvents(io, { events: eventLog, logger });
   const services = buildServices(deps, events);
   // Express compiles TRUST_PROXY, and Express is built after the features: sockets read it late.
   let trustProxy: TrustProxy = () => false;
@@ -81,10 +84,10 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   handleHttp = app;
   trustProxy = app.get('trust proxy fn') as TrustProxy;
 
-  const realtime = { services, logger, clock, trustProxy };
+  const realtime = { services, logger, clock, trustProxy, eventLog };
   const nsp = relayNamespaces(io);
-  attachKiosk(nsp.kiosk, realtime, pick('kiosk'));
-  attachDashboard(nsp.dashboard, realtime, pick('dashboard'));
+  attachKiosk(nsp.kiosk, realtime, pick('kiosk'), pick('kioskSnapshot'));
+  attachDashboard(nsp.dashboard, realtime, pick('dashboard'), pick('dashboardSnapshot'));
   for (const feature of features) feature.attach?.(io);
   // Key rotations and removals, from any instance or the CLI, reach the sockets held here.
   const homeWatch = watchHomes(io, { store: deps.store, services, logger });

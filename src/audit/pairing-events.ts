@@ -19,8 +19,8 @@ export function auditPairingNotices(events: HomeEvents, audit: AuditService): Ho
     kioskCount: (serial) => events.kioskCount(serial),
     toHome: (serial, event, payload, options) => events.toHome(serial, event, payload, options),
     endGrantSessions: (grantId) => events.endGrantSessions(grantId),
-    toKiosks(serial, event, ...payload) {
-      events.toKiosks(serial, event, ...payload);
+    toKiosks(serial, event, payload) {
+      events.toKiosks(serial, event, payload);
       const name = audited[event];
       if (name) audit.record(serial, { ...systemOrigin, event: name, outcome: 'ok' });
     },

@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../audit/types.ts';
 import type { DeviceCommand, DeviceView } from '../devices/types.ts';
+import type { LogPosition } from '../store/event-log.ts';
 
 /**
  * The Socket.IO events of API.md ("Socket.IO namespaces"), by namespace and direction. Payload
@@ -16,13 +17,20 @@ export type AckedEvent = (payload?: unknown, ack?: (reply: AckReply) => void) =>
 
 type AckedEvents<Name extends string> = { [E in Name]: AckedEvent };
 
+/**
+ * A home event by its payload. Sockets that resume (docs/api-extensions.md) get a logged one with its
+ * place in the home's log as a second argument (null: it could not be logged); plain sockets without.
+ */
+type HomeEventsOf<Payloads> = { [E in keyof Payloads]: (payload: Payloads[E], position?: LogPosition | null) => void };
+
 /** Sent to kiosks and dashboards of the home (dashboards of guests only for the devices they see). */
-export interface HomeDeviceEvents {
-  'device:state': (device: DeviceView) => void;
-  'device:online': (device: DeviceView) => void;
-  'device:offline': (device: DeviceView) => void;
-  'device:removed': (removed: { id: string; reason: string }) => void;
+export interface HomeDevicePayloads {
+  'device:state': DeviceView;
+  'device:online': DeviceView;
+  'device:offline': DeviceView;
+  'device:removed': { id: string; reason: string };
 }
+export type HomeDeviceEvents = HomeEventsOf<HomeDevicePayloads>;
 
 /** A live credential died (rotated hub key, removed home, replaced device key): then the server disconnects. */
 type AuthRevoked = { 'auth:revoked': (refusal: { code: string }) => void };
@@ -37,25 +45,33 @@ export interface PairingCodeNotice {
 }
 
 /** Server → kiosk notices the domain sends through the HomeEvents port (`toKiosks`). */
-export interface KioskNotices {
-  'pairing:code': (notice: PairingCodeNotice) => void;
-  'pairing:claimed': (claimed: { grantId: string; clientName: string }) => void;
-  'pairing:expired': (expired: { reason: 'cancelled' | 'expired' }) => void;
-  'pairing:burned': (burned: Record<string, never>) => void;
-  'pairing:locked': (locked: { until: string }) => void;
-  'pairing:unlocked': (unlocked: Record<string, never>) => void;
-  'grant:created': (created: { grantId: string; clientName: string }) => void;
-  'grant:revoked': (revoked: { grantId: string }) => void;
-  'audit:entry': (entry: AuditEntry) => void;
+export interface KioskNoticePayloads {
+  /** Never logged (the code would stay readable in the log): no position. */
+  'pairing:code': PairingCodeNotice;
+  'pairing:claimed': { grantId: string; clientName: string };
+  'pairing:expired': { reason: 'cancelled' | 'expired' };
+  'pairing:burned': Record<string, never>;
+  'pairing:locked': { until: string };
+  'pairing:unlocked': Record<string, never>;
+  'grant:created': { grantId: string; clientName: string };
+  'grant:revoked': { grantId: string };
+  'audit:entry': AuditEntry;
+}
+export type KioskNotices = HomeEventsOf<KioskNoticePayloads>;
+
+export type KioskNotice = keyof KioskNoticePayloads;
+export type HomeDeviceEvent = keyof HomeDevicePayloads;
+
+/** After a resuming socket joined: what it missed (`resume`), or a fresh snapshot (`resync`). See realtime/resume.ts. */
+interface ResumeEvents {
+  resume: (missed: LogPosition & { events: { offset: number; event: string; payload: unknown }[] }) => void;
+  resync: (
+    snapshot: ({ epoch: string; offset: number; reason: 'too_old' | 'new_epoch' } | { epoch: null; offset: null; reason: 'unavailable' }) & Record<string, unknown>,
+  ) => void;
 }
 
-export type KioskNotice = keyof KioskNotices;
-export type HomeDeviceEvent = keyof HomeDeviceEvents;
-/** The first (only) argument of an event of a map. */
-export type PayloadOf<Map, E extends keyof Map> = Map[E] extends (payload: infer P, ...rest: never[]) => void ? P : never;
-
 /** `/kiosk`, server → kiosk. */
-export interface KioskEmitEvents extends KioskNotices, HomeDeviceEvents, AuthRevoked {}
+export interface KioskEmitEvents extends KioskNotices, HomeDeviceEvents, AuthRevoked, ResumeEvents {}
 
 const kioskClientEvents = [
   'pairing:open',
@@ -74,7 +90,7 @@ const kioskClientEvents = [
 export type KioskListenEvents = AckedEvents<(typeof kioskClientEvents)[number]>;
 
 /** `/` (dashboards), server → dashboard. */
-export interface DashboardEmitEvents extends HomeDeviceEvents {
+export interface DashboardEmitEvents extends HomeDeviceEvents, ResumeEvents {
   'grant:revoked': (revoked: { grantId: string }) => void;
   /** A guest's grant reached notAfter: then the server disconnects. */
   'grant:expired': (expired: { grantId: string; notAfter: string }) => void;
@@ -102,6 +118,7 @@ export type RelayServerSideEvents = Record<never, never>;
 const namesOf = <Map>(names: Record<keyof Map, true>): string[] => Object.keys(names);
 
 const homeDeviceEventNames: Record<HomeDeviceEvent, true> = { 'device:state': true, 'device:online': true, 'device:offline': true, 'device:removed': true };
+const resumeEventNames: Record<keyof ResumeEvents, true> = { resume: true, resync: true };
 
 /** Every event name by namespace: `fromClient` the relay listens to, `fromServer` it emits. */
 export const socketEventNames = {
@@ -119,6 +136,7 @@ export const socketEventNames = {
       'audit:entry': true,
       ...homeDeviceEventNames,
       'auth:revoked': true,
+      ...resumeEventNames,
     }),
   },
   '/device': {
@@ -132,6 +150,7 @@ export const socketEventNames = {
       'grant:revoked': true,
       'grant:expired': true,
       'token:expired': true,
+      ...resumeEventNames,
     }),
   },
 } as const;

@@ -51,6 +51,8 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
     routes: (json) => deviceRoutes(devices, services.grants, json),
     kiosk: kioskDeviceEvents(devices, logger),
     dashboard: dashboardDeviceEvents(devices, services.grants, logger),
+    kioskSnapshot: async (serial) => ({ devices: await devices.list(serial) }),
+    dashboardSnapshot: async ({ grant, access }) => ({ devices: await devices.list(grant.serial, access) }),
     attach(server) {
       attachDevices(relayNamespaces(server).device, {
         devices,

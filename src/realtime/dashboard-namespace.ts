@@ -5,11 +5,14 @@ import type { DashboardEmitEvents } from '../contract/socket-events.ts';
 import type { RealtimeContext } from './context.ts';
 import type { DashboardNamespace, DashboardSocket } from './events.ts';
 import { refusal } from './ack.ts';
+import { dashboardRoomsOf, joinHomeRooms, mergedSnapshot } from './resume.ts';
 import { rooms } from './rooms.ts';
 import { socketOrigin } from './socket-origin.ts';
 
 /** Extra acknowledged events a feature (devices) adds to dashboard sockets. */
 export type DashboardFeature = (socket: DashboardSocket, principal: Principal) => void;
+/** A feature's part of the snapshot a resuming dashboard gets with `resync` (only what the grant may see). */
+export type DashboardSnapshot = (principal: Principal) => Promise<Record<string, unknown>>;
 
 /**
  * `/`: dashboards, authenticated by their access JWT. Each socket joins its home's room (device
@@ -17,8 +20,9 @@ export type DashboardFeature = (socket: DashboardSocket, principal: Principal) =
  */
 export function attachDashboard(
   nsp: DashboardNamespace,
-  { services, logger, clock, trustProxy }: RealtimeContext,
+  { services, logger, clock, trustProxy, eventLog }: RealtimeContext,
   features: DashboardFeature[] = [],
+  snapshots: DashboardSnapshot[] = [],
 ): void {
   nsp.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
@@ -35,15 +39,20 @@ export function attachDashboard(
 
   nsp.on('connection', (socket) => {
     const { principal } = socket.data;
+    const { serial } = principal.grant;
     void socket.join(rooms.grant(principal.grant.id));
     const expiry = { timer: undefined as Timer | undefined };
     const start = { timer: undefined as Timer | undefined };
+    const snapshot = mergedSnapshot(snapshots.map((part) => () => part(principal)));
+    const joinHome = () =>
+      joinHomeRooms(socket, { log: eventLog, logger, serial, homeRooms: deviceRoomsOf(principal), roomsOf: dashboardRoomsOf(serial), snapshot, visibleFrom: notBeforeOf(principal) }).catch(
+        (err: unknown) => logger.warn({ err, serial }, 'dashboard could not join its home'),
+      );
     // A guest's device events begin at notBefore, like the devices it may see.
     const { guest } = principal.grant;
-    const notBefore = guest?.notBefore ? Date.parse(guest.notBefore) : 0;
-    if (notBefore > clock.now()) {
-      start.timer = clock.setTimeout(() => void socket.join(deviceRoomsOf(principal)), notBefore - clock.now());
-    } else void socket.join(deviceRoomsOf(principal));
+    const notBefore = notBeforeOf(principal);
+    if (notBefore > clock.now()) start.timer = clock.setTimeout(() => void joinHome(), notBefore - clock.now());
+    else void joinHome();
     // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
     if (guest) disconnectAtExpiry(socket, Date.parse(guest.notAfter), clock, expiry, 'grant:expired', { grantId: principal.grant.id, notAfter: guest.notAfter });
     else disconnectAtExpiry(socket, principal.claims.exp * 1000, clock, expiry, 'token:expired', {});
@@ -62,6 +71,11 @@ export function attachDashboard(
 function deviceRoomsOf({ grant }: Principal): string[] {
   const devices = grant.guest?.scope.devices ?? '*';
   return devices === '*' ? [rooms.home(grant.serial)] : devices.map((id) => rooms.deviceWatchers(grant.serial, id));
+}
+
+/** When a guest's grant starts (0: a full grant, or a guest without notBefore). */
+function notBeforeOf({ grant }: Principal): number {
+  return grant.guest?.notBefore ? Date.parse(grant.guest.notBefore) : 0;
 }
 
 function disconnectAtExpiry<E extends 'grant:expired' | 'token:expired'>(

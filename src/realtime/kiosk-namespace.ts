@@ -6,6 +6,7 @@ import type { KioskNamespace, KioskSocket } from './events.ts';
 import { onAck, refusal } from './ack.ts';
 import { guardedHandshake } from './handshake.ts';
 import { rooms } from './rooms.ts';
+import { joinHomeRooms, kioskRoomsOf, mergedSnapshot } from './resume.ts';
 import { socketOrigin } from './socket-origin.ts';
 
 const kioskAuth = z.object({ serial: z.string().min(1).max(64), hubKey: z.string().max(256).catch('') });
@@ -15,9 +16,16 @@ const enrollBody = z.strictObject({ deviceId: z.string().min(1).max(128) });
 
 /** Extra acknowledged events a feature (devices) adds to the kiosk namespace. */
 export type KioskFeature = (socket: KioskSocket, serial: string) => void;
+/** A feature's part of the snapshot a resuming kiosk gets with `resync`. */
+export type KioskSnapshot = (serial: string) => Promise<Record<string, unknown>>;
 
 /** `/kiosk`: the intercom screen. Hub-key handshake; each kiosk joins its home's room. */
-export function attachKiosk(nsp: KioskNamespace, { services, logger, trustProxy }: RealtimeContext, features: KioskFeature[] = []): void {
+export function attachKiosk(
+  nsp: KioskNamespace,
+  { services, logger, trustProxy, eventLog }: RealtimeContext,
+  features: KioskFeature[] = [],
+  snapshots: KioskSnapshot[] = [],
+): void {
   nsp.use(async (socket, next) => {
     const auth = kioskAuth.safeParse(socket.handshake.auth);
     if (!auth.success) return next(refusal('invalid_request'));
@@ -32,8 +40,8 @@ export function attachKiosk(nsp: KioskNamespace, { services, logger, trustProxy 
         const home = await services.homes.get(serial);
         if (!home) return 'home_not_found';
         if (!hubKeyMatches(home, credential.hash)) return 'invalid_hub_key';
-        // The credential is kept (as a hash) so a key rotation can find the kiosks still on the old key.
         socket.data.serial = serial;
+        // Kept (as a hash) so a key rotation can find the kiosks still on the old key.
         socket.data.credential = credential;
         return 'ok';
       },
@@ -43,7 +51,10 @@ export function attachKiosk(nsp: KioskNamespace, { services, logger, trustProxy 
 
   nsp.on('connection', (socket) => {
     const { serial } = socket.data;
-    void socket.join(rooms.home(serial));
+    const snapshot = mergedSnapshot([async () => ({ grants: await services.grants.list(serial) }), ...snapshots.map((part) => () => part(serial))]);
+    joinHomeRooms(socket, { log: eventLog, logger, serial, homeRooms: [rooms.home(serial)], roomsOf: kioskRoomsOf(serial), snapshot }).catch((err: unknown) =>
+      logger.warn({ err, serial }, 'kiosk could not join its home'),
+    );
     logger.info({ serial, ip: socketOrigin(socket, trustProxy).ip }, 'kiosk connected');
 
     onAck(socket, logger, 'pairing:open', empty, async () => {

@@ -22,6 +22,9 @@ export const keys = {
   handshakeFailures: (client: string, windowStart: number) => `hs-fail:${client}:${windowStart}`,
   mqttBridge: (serial: string) => `mqtt:bridge:${serial}`,
   mqttLease: (serial: string) => `mqtt:lease:${serial}`,
+  /** A home's resume log (Redis only) and its epoch and last offset; one hash tag, one cluster slot. */
+  eventLog: (serial: string) => `events:log:{${serial}}`,
+  eventLogMeta: (serial: string) => `events:meta:{${serial}}`,
 } as const;
 
 /** Pub/sub channels (a namespace apart from keys). */

@@ -7,6 +7,8 @@ import { closeRedis, connectRedis, describeTarget, isCluster, type RedisClient, 
 import { encodeEntry, gcTtlMs, GC_GRACE_MS, liveEntry } from './redis-entry.ts';
 import { HOME_CHANGES_CHANNEL, RedisLifecycle } from './redis-lifecycle.ts';
 import { runScript, scripts } from './redis-scripts.ts';
+import type { LogLimits } from './event-log.ts';
+import { RedisHomeEventLog } from './redis-event-log.ts';
 import { keySlot } from './redis-slot.ts';
 import type {
   DeviceAuthMode,
@@ -348,6 +350,11 @@ export class RedisStore implements Store {
   }
   async close() {
     await Promise.all([closeRedis(this.client), closeRedis(this.subscriber)]);
+  }
+
+  /** Resuming sockets may reconnect to any instance: the log lives in Redis beside everything else. */
+  openEventLog(limits: LogLimits) {
+    return new RedisHomeEventLog(this.client, (...parts) => this.key(...parts), this.clock, limits);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { AuditBackend } from '../audit/types.ts';
 import type { GuestTerms } from '../guests/terms.ts';
+import type { HomeEventLog, LogLimits } from './event-log.ts';
 
 /**
  * The Store: everything that must be shared by all instances or survive a restart.
@@ -155,6 +156,12 @@ export interface Store extends KeyValueStore, PubSub {
   putRefreshToken(record: RefreshTokenRecord): Promise<void>;
   /** Atomically marks the token used; a second use reports `reused`. */
   consumeRefreshToken(hash: string, now: number): Promise<RefreshConsumeResult>;
+
+  /**
+   * The per-home event log resuming sockets read, when it must be shared by instances (Redis).
+   * Absent: single node, where the log lives in the server's own memory.
+   */
+  openEventLog?(limits: LogLimits): HomeEventLog;
 
   /** True when the store answers (used by /readyz). */
   ping(): Promise<boolean>;

@@ -1,5 +1,6 @@
 // @ts-check
 import { io } from '../../socket.io/socket.io.esm.min.js';
+import { eventLog } from '../shared/event-log.js';
 import { refusalCode, transportOptions } from '../shared/socket-ack.js';
 import { refreshTokens } from './auth.js';
 import { readSession } from './session.js';
@@ -8,12 +9,15 @@ import { readSession } from './session.js';
  * The dashboard's live socket on `/`, authenticated with the current access token (read at
  * every (re)connect, so refreshed tokens are used). Handles the relay's ways of ending it:
  * `grant:revoked` → `onEnded`, an expired token → refresh and reconnect.
- * `onStatus` gets 'connecting' | 'connected' | 'retrying'.
+ * `onStatus` gets 'connecting' | 'connected' | 'retrying'. `log` carries home events across drops.
  */
 export function connectLive({ onStatus, onEnded }) {
   let stopped = false;
   let retry;
-  const socket = io('/', { auth: (cb) => cb({ token: readSession()?.token ?? '' }), ...transportOptions });
+  // Reconnects resume where the socket left off (`since`): what was missed while away is replayed.
+  const log = eventLog();
+  const socket = io('/', { auth: log.auth((cb) => cb({ token: readSession()?.token ?? '' })), ...transportOptions });
+  log.attach(socket);
 
   const end = (error) => {
     if (stopped) return;
@@ -57,6 +61,7 @@ export function connectLive({ onStatus, onEnded }) {
 
   return {
     socket,
+    log,
     stop() {
       stopped = true;
       clearTimeout(retry);

@@ -55,9 +55,9 @@ async function signedIn() {
     },
     onEnded: (error) => signOutHere(reasonFor(error), 'warning'),
   });
-  const devices = liveDevices(live.socket);
-  // The dashboard reloads the list on every (re)connect; events missed while away are then moot.
-  live.socket.on('connect', devices.refresh);
+  const devices = liveDevices(live.socket, undefined, live.log);
+  // The list is loaded once; after a drop the relay replays what was missed, or resyncs the list.
+  live.socket.once('connect', devices.refresh);
   active = { live, fresh: keepFresh((error) => signOutHere(reasonFor(error), 'warning')), devices };
   byId('signed-in-title').focus();
   void grants.refresh();

@@ -3,6 +3,7 @@ import { io } from '../../socket.io/socket.io.esm.min.js';
 import { byId, show } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
 import { takeFragment } from '../shared/fragment.js';
+import { eventLog } from '../shared/event-log.js';
 import { liveDevices } from '../shared/live-devices.js';
 import { refusalCode, transportOptions } from '../shared/socket-ack.js';
 
@@ -69,14 +70,17 @@ function start(session) {
   show(byId('join'), false);
   show(byId('guest-devices'), true);
   showUntil(session.notAfter);
-  const socket = io('/', { auth: { token: session.token }, ...transportOptions, reconnection: true });
+  const log = eventLog();
+  const socket = io('/', { auth: log.auth({ token: session.token }), ...transportOptions, reconnection: true });
+  log.attach(socket);
   live = socket;
-  const devices = liveDevices(socket, (device) => (device.actions ? { ...device, actions: allowedActions(session.scope, device) } : device));
+  const devices = liveDevices(socket, (device) => (device.actions ? { ...device, actions: allowedActions(session.scope, device) } : device), log);
+  // Loaded once; after a drop the relay replays what was missed, or resyncs the list.
+  socket.once('connect', () => void devices.refresh());
   const status = byId('live-status');
   socket.on('connect', () => {
     status.textContent = 'Live';
     status.dataset.state = 'connected';
-    void devices.refresh();
   });
   socket.on('disconnect', () => {
     status.textContent = 'Reconnecting…';

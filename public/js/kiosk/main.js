@@ -33,19 +33,20 @@ function start(credentials) {
   show(byId('setup'), false);
   show(byId('screen'), true);
   byId('home-serial').textContent = credentials.serial;
-  const socket = connectKiosk(credentials, (state, detail) => {
+  const { socket, log } = connectKiosk(credentials, (state, detail) => {
     setStatus(state);
     if (state === 'refused') {
       socket.close();
       setup(describeError({ code: detail }), credentials);
     }
   });
-  pairingPanel(socket, credentials.serial);
-  const devices = liveDevices(socket);
-  const grants = grantsPanel(socket);
+  pairingPanel(socket, credentials.serial, log);
+  const devices = liveDevices(socket, undefined, log);
+  const grants = grantsPanel(socket, log);
   const activity = activityPanel(socket);
+  // Devices load once (after a drop the log replays or resyncs them); grants and activity reload on every connect.
+  socket.once('connect', () => void devices.refresh());
   socket.on('connect', () => {
-    void devices.refresh();
     void grants.refresh();
     void activity.refresh();
   });

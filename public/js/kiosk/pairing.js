@@ -9,7 +9,8 @@ import { countdown, runCountdown, when } from '../shared/time.js';
  * The pairing panel: a "Pair a new device" button, and while a code is active its six digits,
  * a countdown, who asked, and a QR code that opens the dashboard with serial and code filled in.
  */
-export function pairingPanel(socket, serial) {
+export function pairingPanel(socket, serial, log = null) {
+  const events = log ?? socket;
   const idle = byId('pairing-idle');
   const active = byId('pairing-active');
   const codeEl = byId('pairing-code');
@@ -84,17 +85,17 @@ export function pairingPanel(socket, serial) {
   };
 
   socket.on('pairing:code', showCode);
-  socket.on('pairing:claimed', (event) => close(`Paired with “${event?.clientName ?? 'a new client'}”.`, 'success'));
+  events.on('pairing:claimed', (event) => close(`Paired with “${event?.clientName ?? 'a new client'}”.`, 'success'));
   // The relay adds { reason: 'cancelled' } when a kiosk cancelled the code (docs/api-extensions.md).
-  socket.on('pairing:expired', (event) => close(event?.reason === 'cancelled' ? 'Code cancelled.' : 'The code expired.', 'info'));
-  socket.on('pairing:burned', () => close('Too many wrong tries: the code was cancelled.', 'warning'));
-  socket.on('pairing:locked', (event) => {
+  events.on('pairing:expired', (event) => close(event?.reason === 'cancelled' ? 'Code cancelled.' : 'The code expired.', 'info'));
+  events.on('pairing:burned', () => close('Too many wrong tries: the code was cancelled.', 'warning'));
+  events.on('pairing:locked', (event) => {
     close('');
     showLock(event?.until);
   });
 
   // Someone at the screen is the household: it may lift the lock (and its escalation) at once.
-  socket.on('pairing:unlocked', () => {
+  events.on('pairing:unlocked', () => {
     clearTimeout(lockTimer);
     show(lock, false);
     say('Pairing unlocked.', 'success');
