@@ -90,7 +90,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   attachDashboard(nsp.dashboard, realtime, pick('dashboard'), pick('dashboardSnapshot'));
   for (const feature of features) feature.attach?.(io);
   // Key rotations and removals, from any instance or the CLI, reach the sockets held here.
-  const homeWatch = watchHomes(io, { store: deps.store, services, logger });
+  const homeWatch = watchHomes(io, { store: deps.store, services, logger, eventLog });
   const slowConsumers = watchSlowConsumers(io, Object.values(namespaces), {
     maxBufferBytes: config.socketMaxBufferBytes,
     logger,

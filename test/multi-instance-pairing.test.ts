@@ -51,7 +51,7 @@ describeWith('the pairing budget on two instances sharing Redis', redisServerBin
       expect((await postJson(`${r.url}/api/v1/pairing/claim`, { code: '123456' })).status).toBe(423);
     }
     // A third instance that joins later (or a restarted one) sees the same lock.
-    const late = await startRedisRelay(clusters.redis.url, { clock: cluster.clock, keyPrefix: cluster.keyPrefix });
+    const late = await startRedisRelay(clusters.redis.target, { clock: cluster.clock, keyPrefix: cluster.keyPrefix });
     try {
       const refused = await postJson(`${late.url}/api/v1/pairing/code`, {});
       expect(refused.status).toBe(423);

@@ -3,6 +3,7 @@ import type { FakeClock } from '../src/clock.ts';
 import { connectDevice, eventually, sleep } from './helpers/devices.ts';
 import { closeSockets, connectDashboard, pair, startRelay, type TestRelay } from './helpers/relay.ts';
 import { changeStates, cutMidTraffic, fastStates, increasing, type Position, resumingDashboard, resumingKiosk, settled } from './helpers/resume.ts';
+import { HomeService } from '../src/homes/service.ts';
 import { lampAndLock, lightOnly, ownerAndGuest } from './guests/helpers.ts';
 
 describe.each(['sqlite', 'memory'] as const)('resume after a drop, one instance (%s)', (store) => {
@@ -147,6 +148,29 @@ describe.each(['sqlite', 'memory'] as const)('resume after a drop, one instance 
     await lamp.socket.emitWithAck('state', { state: { on: false } });
     await settled(early, 1);
     expect(early.applied.map((a) => [a.via, a.payload.state])).toEqual([['live', { on: false }]]);
+  });
+
+  it('forgets a removed home: its serial added again starts a new epoch and replays nothing of the old home', async () => {
+    const r = await start();
+    const cut = resumingKiosk(r.url);
+    await cut.ready;
+    await pair(r, { kiosk: cut.socket, clientName: 'Old owner' });
+    await eventually(() => cut.applied.some((a) => a.event === 'pairing:claimed'));
+    const since = cut.position() as Position;
+    cut.socket.disconnect();
+    const homes = new HomeService({ store: r.store, clock: r.clock });
+    await homes.remove('home-1');
+    const newKey = await homes.add('home-1');
+    // The watch forgets the log within its poll; from offset 0 of the old epoch nothing old may come back.
+    await eventually(async () => {
+      const probe = resumingKiosk(r.url, { epoch: since.epoch, offset: 0 }, 'home-1', newKey);
+      const how = await probe.ready;
+      probe.socket.disconnect();
+      return how === 'resync';
+    });
+    const resumed = resumingKiosk(r.url, { epoch: since.epoch, offset: 0 }, 'home-1', newKey);
+    expect(await resumed.ready).toBe('resync');
+    expect(JSON.stringify(resumed.applied)).not.toContain('Old owner');
   });
 
   it('leaves sockets that did not ask as they were: no second argument, no resume event', async () => {

@@ -79,6 +79,8 @@ export async function startServer(
     PAIRING_CODE_REQUESTS: '100000000/1m',
     LOG_LEVEL: 'warn',
     DEMO_DEVICES: 'false',
+    // The idle scenario holds thousands of devices in one home; the per-home cap (256) is for hostile homes.
+    MAX_DEVICES_PER_HOME: '1000000',
     HOME_SERIAL: BENCH_SERIAL,
     HUB_KEY: BENCH_HUB_KEY,
     JWT_SECRET: BENCH_JWT_SECRET,

@@ -2,6 +2,7 @@ import { hubKeyMatches } from '../credentials/device-keys.ts';
 import { forgetDevices } from '../homes/forget.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../deps.ts';
+import type { HomeEventLog } from '../store/event-log.ts';
 import type { HomeChange, Store } from '../store/types.ts';
 import { type RelaySocketServer, relayNamespaces } from './events.ts';
 
@@ -18,11 +19,13 @@ export interface HomeWatch {
  * handshake would get; dashboards `grant:revoked`) and disconnected. Checking instead of
  * disconnecting blindly leaves a kiosk that already reconnected with the new key alone.
  */
-export function watchHomes(io: RelaySocketServer, deps: { store: Store; services: Services; logger: Logger }): HomeWatch {
+export function watchHomes(io: RelaySocketServer, deps: { store: Store; services: Services; logger: Logger; eventLog?: Pick<HomeEventLog, 'forget'> }): HomeWatch {
   const { store, services, logger } = deps;
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
   const onChange = (change: HomeChange) => {
+    // A removed home's resume log goes too: a serial added again must not replay the old home's events.
+    if (change.kind === 'removed') void deps.eventLog?.forget(change.serial).catch((err: unknown) => logger.warn({ err, serial: change.serial }, "could not forget a removed home's event log"));
     void recheck(io, services, store, change).catch((err: unknown) => logger.error({ err, serial: change.serial }, 'could not re-check sockets after a home change'));
   };
   const ready = store.watchHomeChanges(onChange).then(

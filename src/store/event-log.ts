@@ -40,6 +40,8 @@ export interface HomeEventLog {
   append(serial: string, entry: NewLogEntry): Promise<LogPosition>;
   /** The entries after `since` (`null`: none, just the current position). */
   read(serial: string, since: LogPosition | null): Promise<LogRead>;
+  /** A removed home: its entries and epoch go, so the serial added again starts a new epoch. */
+  forget(serial: string): Promise<void>;
 }
 
 export interface LogLimits {
@@ -95,6 +97,10 @@ export class MemoryHomeEventLog implements HomeEventLog {
     const from = since.epoch !== log.epoch || since.offset > log.last || since.offset + 1 < first ? null : since.offset + 1 - first;
     const entries = log.entries.slice(from ?? 0);
     return from === null ? { status: 'gone', position, retained: entries } : { status: 'ok', position, entries };
+  }
+
+  async forget(serial: string): Promise<void> {
+    this.homes.delete(serial);
   }
 
   private logOf(serial: string): HomeLog {

@@ -79,6 +79,11 @@ export class RedisHomeEventLog implements HomeEventLog {
     return gone ? { status: 'gone', position, retained: entries } : { status: 'ok', position, entries };
   }
 
+  async forget(serial: string): Promise<void> {
+    // Both keys carry the {serial} hash tag: one DEL, one slot, also on a cluster.
+    await this.client.del(this.keysOf(serial));
+  }
+
   private keysOf(serial: string): string[] {
     return [this.key(keys.eventLogMeta(serial)), this.key(keys.eventLog(serial))];
   }

@@ -81,7 +81,8 @@ export const homeEvents = ['device:state', 'device:online', 'device:offline', 'd
 export const kioskEvents = [...homeEvents, 'pairing:claimed', 'pairing:expired', 'pairing:burned', 'pairing:locked', 'pairing:unlocked', 'grant:created', 'grant:revoked', 'audit:entry'];
 
 export const resumingDashboard = (url: string, token: string, since?: Position) => connectResuming(url, { token }, homeEvents, since ?? true);
-export const resumingKiosk = (url: string, since?: Position, serial = 'home-1') => connectResuming(`${url}/kiosk`, { serial, hubKey: HUB_KEY }, kioskEvents, since ?? true);
+export const resumingKiosk = (url: string, since?: Position, serial = 'home-1', hubKey = HUB_KEY) =>
+  connectResuming(`${url}/kiosk`, { serial, hubKey }, kioskEvents, since ?? true);
 
 /** Offsets strictly increasing: in order, no duplicates. */
 export const increasing = (applied: Applied[]) => applied.every((a, i) => i === 0 || a.offset > applied[i - 1]!.offset);

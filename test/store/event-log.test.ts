@@ -34,6 +34,19 @@ function logContract(name: string, open: () => Open): void {
       await log.close?.();
     });
 
+    it('forgets a home: a new epoch from offset 0, the old entries gone, other homes kept', async () => {
+      const clock = new FakeClock(Date.now());
+      const log = await open()(clock, { windowMs: 60_000, maxEntries: 100 });
+      const old = await log.append('h', entry(1));
+      await log.append('other', entry(1));
+      await log.forget('h');
+      const after = await log.read('h', { epoch: old.epoch, offset: 0 });
+      expect(after).toMatchObject({ status: 'gone', position: { offset: 0 }, retained: [] });
+      expect(after.position.epoch).not.toBe(old.epoch);
+      expect((await log.read('other', null)).position.offset).toBe(1);
+      await log.close?.();
+    });
+
     it('drops entries past the cap and older than the window; a position before them is gone', async () => {
       const clock = new FakeClock(Date.now());
       const log = await open()(clock, { windowMs: 60_000, maxEntries: 3 });
