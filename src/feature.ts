@@ -1,8 +1,8 @@
-import type { Server as SocketServer } from 'socket.io';
-import type { RouteModule } from './app.ts';
 import type { Socket } from 'socket.io';
+import type { RouteModule } from './app.ts';
 import type { HomeEvents, RequestOrigin } from './ports.ts';
 import type { DashboardFeature, DashboardSnapshot } from './realtime/dashboard-namespace.ts';
+import type { RelaySocketServer } from './realtime/events.ts';
 import type { KioskFeature, KioskSnapshot } from './realtime/kiosk-namespace.ts';
 import type { Deps, Services } from './deps.ts';
 
@@ -10,9 +10,9 @@ export interface FeatureContext {
   deps: Deps;
   services: Services;
   events: HomeEvents;
-  io: SocketServer;
+  io: RelaySocketServer;
   /** A socket's client address and agent, decided by TRUST_PROXY as Express decides `req.ip`. */
-  socketOrigin: (socket: Socket) => RequestOrigin;
+  socketOrigin: (socket: Pick<Socket, 'handshake'>) => RequestOrigin;
 }
 
 /**
@@ -28,7 +28,7 @@ export interface Feature {
   kioskSnapshot?: KioskSnapshot;
   dashboardSnapshot?: DashboardSnapshot;
   /** Runs once Socket.IO exists: for namespaces the feature owns. */
-  attach?(io: SocketServer): void;
+  attach?(io: RelaySocketServer): void;
   close?(): void | Promise<void>;
 }
 

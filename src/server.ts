@@ -14,6 +14,7 @@ import { SocketHomeEvents } from './realtime/home-events.ts';
 import { watchHomes } from './realtime/home-watch.ts';
 import { attachKiosk } from './realtime/kiosk-namespace.ts';
 import { namespaces } from './realtime/rooms.ts';
+import { type RelaySocketServer, relayNamespaces } from './realtime/events.ts';
 import { watchSlowConsumers } from './realtime/slow-consumers.ts';
 import { socketOrigin, type TrustProxy } from './realtime/socket-origin.ts';
 import { MemoryHomeEventLog } from './store/event-log.ts';
@@ -23,7 +24,7 @@ export interface RelayServer {
   readonly httpServer: HttpServer;
   /** The Express app (test/openapi.test.ts walks its router). */
   readonly app: Express;
-  readonly io: SocketServer;
+  readonly io: RelaySocketServer;
   readonly services: Services;
   /** Resolves with the bound port (0 picks a free one). */
   listen(port: number, host?: string): Promise<number>;
@@ -62,7 +63,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     connections.add(connection);
     connection.once('close', () => connections.delete(connection));
   });
-  const io = new SocketServer(httpServer, {
+  const io: RelaySocketServer = new SocketServer(httpServer, {
     perMessageDeflate: false,
     maxHttpBufferSize: 64 * 1024,
     serveClient: true,
@@ -84,8 +85,9 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   trustProxy = app.get('trust proxy fn') as TrustProxy;
 
   const realtime = { services, logger, clock, trustProxy, eventLog };
-  attachKiosk(io.of(namespaces.kiosk), realtime, pick('kiosk'), pick('kioskSnapshot'));
-  attachDashboard(io.of(namespaces.dashboard), realtime, pick('dashboard'), pick('dashboardSnapshot'));
+  const nsp = relayNamespaces(io);
+  attachKiosk(nsp.kiosk, realtime, pick('kiosk'), pick('kioskSnapshot'));
+  attachDashboard(nsp.dashboard, realtime, pick('dashboard'), pick('dashboardSnapshot'));
   for (const feature of features) feature.attach?.(io);
   // Key rotations and removals, from any instance or the CLI, reach the sockets held here.
   const homeWatch = watchHomes(io, { store: deps.store, services, logger, eventLog });
@@ -95,9 +97,9 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     onDisconnect: metrics.countSlowConsumer,
   });
   metrics.countSocketsWith(() => ({
-    [namespaces.kiosk]: io.of(namespaces.kiosk).sockets.size,
-    [namespaces.device]: io.of(namespaces.device).sockets.size,
-    [namespaces.dashboard]: io.of(namespaces.dashboard).sockets.size,
+    [namespaces.kiosk]: nsp.kiosk.sockets.size,
+    [namespaces.device]: nsp.device.sockets.size,
+    [namespaces.dashboard]: nsp.dashboard.sockets.size,
   }));
 
   return {

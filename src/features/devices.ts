@@ -7,7 +7,7 @@ import { deviceRoutes } from '../http/device-routes.ts';
 import { dashboardDeviceEvents, kioskDeviceEvents } from '../realtime/device-events.ts';
 import { SocketDeviceLink } from '../realtime/device-link.ts';
 import { attachDevices, reannounceDevices } from '../realtime/device-namespace.ts';
-import { namespaces } from '../realtime/rooms.ts';
+import { relayNamespaces } from '../realtime/events.ts';
 import { InstanceLiveness } from '../devices/liveness.ts';
 import { DeviceService } from '../devices/service.ts';
 
@@ -35,7 +35,7 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
       const gone = await devices.instanceGone(dead, await serials());
       if (gone > 0) logger.info({ instanceId: dead, devices: gone }, 'devices of a dead instance marked offline');
     },
-    onRevived: () => reannounceDevices(io.of(namespaces.device), devices, instanceId),
+    onRevived: () => reannounceDevices(relayNamespaces(io).device, devices, instanceId),
   });
 
   // Offline devices past DEVICE_RETENTION are forgotten (every instance may sweep; a removal happens once).
@@ -54,7 +54,7 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
     kioskSnapshot: async (serial) => ({ devices: await devices.list(serial) }),
     dashboardSnapshot: async ({ grant, access }) => ({ devices: await devices.list(grant.serial, access) }),
     attach(server) {
-      attachDevices(server.of(namespaces.device), {
+      attachDevices(relayNamespaces(server).device, {
         devices,
         deviceKeys: services.deviceKeys,
         handshakes: services.handshakes,

@@ -2,6 +2,16 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors.ts';
 import type { GrantService, Principal } from '../grants/service.ts';
 
+declare global {
+  namespace Express {
+    /** What the relay's middleware leaves on `res.locals` (Express merges this into every Response). */
+    interface Locals {
+      /** Set by requireAuth; absent on routes without it. */
+      principal?: Principal;
+    }
+  }
+}
+
 const challenge = { 'WWW-Authenticate': 'Bearer realm="home-relay"' };
 const invalidChallenge = { 'WWW-Authenticate': 'Bearer realm="home-relay", error="invalid_token"' };
 
@@ -32,4 +42,10 @@ export function requireAuth(grants: GrantService) {
   };
 }
 
-export const principalOf = (res: Response): Principal => res.locals.principal as Principal;
+/** The caller of a route behind requireAuth. */
+export function principalOf(res: Response): Principal {
+  const { principal } = res.locals;
+  // Only a route mounted without requireAuth gets here: a wiring bug, answered as an internal error.
+  if (!principal) throw new Error('principalOf used on a route without requireAuth');
+  return principal;
+}

@@ -1,11 +1,20 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
+import type { AckedEvent, AckReply } from '../contract/socket-events.ts';
 import { AppError, toAppError } from '../errors.ts';
 import { parsePayload } from '../validation.ts';
 import { MAX_JSON_DEPTH, valueTooDeep } from '../json-depth.ts';
 import type { Logger } from '../logger.ts';
 
-export type AckReply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
+export type { AckReply };
+
+/** A socket of any namespace, as far as registering an acknowledged event goes. */
+interface AckSocket {
+  on(event: string, listener: AckedEvent): unknown;
+}
+
+/** The client → server event names of a typed socket (of each member, for a union: the shared ones). */
+export type ClientEventOf<T> = T extends Socket<infer Listen, infer _Emit, infer _ServerSide, infer _Data> ? keyof Listen & string : never;
 
 export const ackError = (err: AppError): AckReply => ({ ok: false, error: err.toJSON() });
 
@@ -13,10 +22,10 @@ export const ackError = (err: AppError): AckReply => ({ ok: false, error: err.to
  * Registers an acknowledged event: the payload is validated, the handler's result becomes
  * `{ ok: true, data }` and any error `{ ok: false, error }`. Internals never reach the client.
  */
-export function onAck<S extends z.ZodType>(
-  socket: Socket,
+export function onAck<T extends AckSocket, S extends z.ZodType>(
+  socket: T,
   logger: Logger,
-  event: string,
+  event: ClientEventOf<T>,
   schema: S,
   handler: (payload: z.infer<S>) => Promise<unknown>,
 ): void {

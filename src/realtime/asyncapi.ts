@@ -16,11 +16,33 @@ interface EventDoc {
 }
 
 const grantRef = z.looseObject({ grantId: z.string() });
+/** docs/api-extensions.md: a live kiosk or device whose credential died is told why, then disconnected. */
+const authRevoked: EventDoc = {
+  name: 'auth:revoked',
+  direction: 'send',
+  summary: 'Its key was rotated, replaced or refused (home removed, --device-auth keys): the code a new handshake would get; disconnected next',
+  payload: z.looseObject({ code: z.string() }),
+};
 const deviceEvents = (summaryOf: string): EventDoc[] =>
   [
     ...(['device:state', 'device:online', 'device:offline'] as const).map((name): EventDoc => ({ name, direction: 'send', summary: `${summaryOf}: ${name.slice(7)}`, payload: deviceBody })),
     { name: 'device:removed', direction: 'send', summary: `${summaryOf} was forgotten`, payload: z.looseObject({ id: z.string(), reason: z.string() }) },
   ];
+/** docs/api-extensions.md, "Resume after a drop": sent once to a socket that connected with `auth.since`. */
+const resumeEvents: EventDoc[] = [
+  {
+    name: 'resume',
+    direction: 'send',
+    summary: 'What it missed after auth.since, in order (latest state per device); live events follow',
+    payload: z.looseObject({ epoch: z.string(), offset: z.number(), events: z.array(z.looseObject({ offset: z.number(), event: z.string(), payload: z.unknown() })) }),
+  },
+  {
+    name: 'resync',
+    direction: 'send',
+    summary: 'The gap is older than the log or the log restarted: a fresh snapshot (devices, kiosk grants)',
+    payload: z.looseObject({ epoch: z.string().nullable(), offset: z.number().nullable(), reason: z.enum(['too_old', 'new_epoch', 'unavailable']) }),
+  },
+];
 const deviceRequests: EventDoc[] = [
   { name: 'devices:list', direction: 'receive', summary: 'ack data { devices: [device] }' },
   { name: 'device:command', direction: 'receive', summary: 'ack data as the REST 200 body; same errors', payload: commandPayload },
@@ -62,6 +84,8 @@ export const socketEvents: Record<string, { auth: string; events: EventDoc[] }> 
       { name: 'device:remove', direction: 'receive', summary: 'Forget a device', payload: z.looseObject({ deviceId: z.string() }) },
       { name: 'guest:create', direction: 'receive', summary: 'Invite a guest (body as POST /api/v1/guests); ack data as its 201 body' },
       { name: 'audit:list', direction: 'receive', summary: 'ack data as GET /api/v1/audit', payload: auditQuery },
+      authRevoked,
+      ...resumeEvents,
     ],
   },
   [namespaces.device]: {
@@ -69,6 +93,7 @@ export const socketEvents: Record<string, { auth: string; events: EventDoc[] }> 
     events: [
       { name: 'command', direction: 'send', summary: 'Do something; the ack is the device reply', payload: z.looseObject({ commandId: z.string(), action: z.string(), params: z.record(z.string(), z.unknown()) }) },
       { name: 'state', direction: 'receive', summary: 'An unsolicited change (a wall switch)', payload: stateMessage },
+      authRevoked,
     ],
   },
   [namespaces.dashboard]: {
@@ -78,6 +103,7 @@ export const socketEvents: Record<string, { auth: string; events: EventDoc[] }> 
       { name: 'grant:revoked', direction: 'send', summary: 'This grant was revoked; the socket is disconnected next', payload: grantRef },
       { name: 'token:expired', direction: 'send', summary: 'The access token expired; the socket is disconnected next' },
       { name: 'grant:expired', direction: 'send', summary: "A guest grant reached notAfter; the socket is cut next", payload: z.looseObject({ grantId: z.string(), notAfter: z.string() }) },
+      ...resumeEvents,
       ...deviceRequests,
       { name: 'qr:get', direction: 'receive', summary: 'Inspect a scanned QR session (REST GET /api/v1/qr/sessions/:scanId)', payload: z.looseObject({ scanId: z.string() }) },
       { name: 'qr:approve', direction: 'receive', summary: 'Approve it', payload: z.looseObject({ scanId: z.string(), clientName: z.string().optional() }) },

@@ -1,15 +1,16 @@
-import type { Namespace, Socket } from 'socket.io';
 import { AppError } from '../errors.ts';
 import type { Principal } from '../grants/service.ts';
 import type { Clock, Timer } from '../clock.ts';
+import type { DashboardEmitEvents } from '../contract/socket-events.ts';
 import type { RealtimeContext } from './context.ts';
+import type { DashboardNamespace, DashboardSocket } from './events.ts';
 import { refusal } from './ack.ts';
 import { dashboardRoomsOf, joinHomeRooms, mergedSnapshot } from './resume.ts';
 import { rooms } from './rooms.ts';
 import { socketOrigin } from './socket-origin.ts';
 
 /** Extra acknowledged events a feature (devices) adds to dashboard sockets. */
-export type DashboardFeature = (socket: Socket, principal: Principal) => void;
+export type DashboardFeature = (socket: DashboardSocket, principal: Principal) => void;
 /** A feature's part of the snapshot a resuming dashboard gets with `resync` (only what the grant may see). */
 export type DashboardSnapshot = (principal: Principal) => Promise<Record<string, unknown>>;
 
@@ -18,7 +19,7 @@ export type DashboardSnapshot = (principal: Principal) => Promise<Record<string,
  * state) and its grant's room (revocation reaches it from any instance).
  */
 export function attachDashboard(
-  nsp: Namespace,
+  nsp: DashboardNamespace,
   { services, logger, clock, trustProxy, eventLog }: RealtimeContext,
   features: DashboardFeature[] = [],
   snapshots: DashboardSnapshot[] = [],
@@ -37,7 +38,7 @@ export function attachDashboard(
   });
 
   nsp.on('connection', (socket) => {
-    const principal = socket.data.principal as Principal;
+    const { principal } = socket.data;
     const { serial } = principal.grant;
     void socket.join(rooms.grant(principal.grant.id));
     const expiry = { timer: undefined as Timer | undefined };
@@ -77,17 +78,17 @@ function notBeforeOf({ grant }: Principal): number {
   return grant.guest?.notBefore ? Date.parse(grant.guest.notBefore) : 0;
 }
 
-function disconnectAtExpiry(
-  socket: Socket,
+function disconnectAtExpiry<E extends 'grant:expired' | 'token:expired'>(
+  socket: DashboardSocket,
   expiresAt: number,
   clock: Clock,
   holder: { timer: Timer | undefined },
-  event: string,
-  payload: unknown,
+  event: E,
+  ...payload: Parameters<DashboardEmitEvents[E]>
 ): void {
   // The clock's timer: a fake clock moved past expiresAt fires it at once (tests never wait for it).
   holder.timer = clock.setTimeout(() => {
-    socket.emit(event, payload);
+    socket.emit(event, ...payload);
     socket.disconnect();
   }, expiresAt - clock.now());
 }

@@ -1,4 +1,3 @@
-import type { Socket } from 'socket.io';
 import { z } from 'zod';
 import { kioskOrigin } from '../audit/types.ts';
 import { grantCommander, kioskCommander } from '../devices/actor.ts';
@@ -8,13 +7,14 @@ import type { CommandActor } from '../devices/types.ts';
 import type { GrantService } from '../grants/service.ts';
 import type { Logger } from '../logger.ts';
 import { onAck } from './ack.ts';
+import type { DashboardSocket, KioskSocket } from './events.ts';
 import type { DashboardFeature } from './dashboard-namespace.ts';
 import type { KioskFeature } from './kiosk-namespace.ts';
 
 const empty = z.strictObject({});
 
 /** `devices:list` and `device:command` on a socket whose home (and idempotency scope) is known. */
-function deviceAcks(socket: Socket, logger: Logger, devices: DeviceService, who: () => Promise<CommandActor>): void {
+function deviceAcks(socket: KioskSocket | DashboardSocket, logger: Logger, devices: DeviceService, who: () => Promise<CommandActor>): void {
   onAck(socket, logger, 'devices:list', empty, async () => {
     const actor = await who();
     return { devices: await devices.list(actor.serial, actor.access) };

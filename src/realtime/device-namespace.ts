@@ -1,4 +1,3 @@
-import type { Namespace, Socket } from 'socket.io';
 import { connectionIdOf } from '../devices/link.ts';
 import type { DeviceService } from '../devices/service.ts';
 import { deviceCredentials, deviceDescriptorSchema, stateMessage } from '../devices/schemas.ts';
@@ -10,6 +9,7 @@ import { valueTooDeep } from '../json-depth.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestOrigin } from '../ports.ts';
 import { onAck, refusal } from './ack.ts';
+import type { DeviceNamespace, DeviceSocket } from './events.ts';
 import { guardedHandshake } from './handshake.ts';
 import { rooms } from './rooms.ts';
 
@@ -18,7 +18,7 @@ export interface DeviceNamespaceDeps {
   deviceKeys: DeviceKeyService;
   handshakes: HandshakeGuard;
   /** Who is on the other end, as Express would say for a request (TRUST_PROXY). */
-  originOf: (socket: Socket) => RequestOrigin;
+  originOf: (socket: DeviceSocket) => RequestOrigin;
   logger: Logger;
   /** This relay instance: device connection ids name it (see devices/liveness.ts). */
   instanceId: string;
@@ -28,7 +28,7 @@ export interface DeviceNamespaceDeps {
  * `/device`: device agents. The key (hub key, or the device's own) is checked before the rest of
  * the handshake is read, so a stranger learns nothing about what a valid description looks like.
  */
-export function attachDevices(nsp: Namespace, { devices, deviceKeys, handshakes, originOf, logger, instanceId }: DeviceNamespaceDeps): void {
+export function attachDevices(nsp: DeviceNamespace, { devices, deviceKeys, handshakes, originOf, logger, instanceId }: DeviceNamespaceDeps): void {
   nsp.use(async (socket, next) => {
     // Nesting is checked before zod (or the state size check's JSON.stringify) walks the description.
     if (valueTooDeep(socket.handshake.auth)) return next(refusal('invalid_request'));
@@ -53,8 +53,7 @@ export function attachDevices(nsp: Namespace, { devices, deviceKeys, handshakes,
   });
 
   nsp.on('connection', (socket) => {
-    const serial = socket.data.serial as string;
-    const device = socket.data.device as DeviceDescriptor;
+    const { serial, device } = socket.data;
     const room = rooms.device(serial, device.id);
     const connectionId = connectionIdOf(instanceId, socket.id);
 
@@ -89,10 +88,9 @@ export function attachDevices(nsp: Namespace, { devices, deviceKeys, handshakes,
  * Registers every device socket this instance holds again (after other instances took it for
  * dead and marked its devices offline); each comes back online with its current connection.
  */
-export async function reannounceDevices(nsp: Namespace, devices: DeviceService, instanceId: string): Promise<void> {
+export async function reannounceDevices(nsp: DeviceNamespace, devices: DeviceService, instanceId: string): Promise<void> {
   for (const socket of nsp.sockets.values()) {
-    const serial = socket.data.serial as string | undefined;
-    const device = socket.data.device as DeviceDescriptor | undefined;
+    const { serial, device } = socket.data;
     if (serial && device) await devices.connected(serial, device, connectionIdOf(instanceId, socket.id));
   }
 }

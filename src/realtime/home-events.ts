@@ -1,15 +1,25 @@
-import type { Server } from 'socket.io';
+import type { HomeDeviceEvent, HomeDevicePayloads, KioskNotice, KioskNoticePayloads } from '../contract/socket-events.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { HomeEvents } from '../ports.ts';
 import type { HomeEventLog, LogPosition, NewLogEntry } from '../store/event-log.ts';
-import { namespaces, rooms } from './rooms.ts';
+import { type RelayNamespaces, type RelaySocketServer, relayNamespaces } from './events.ts';
+import { rooms } from './rooms.ts';
 
 /**
  * Never logged: a pairing code is kept only hashed in the store, and a log entry would keep it
  * readable for the whole resume window. A kiosk that missed one asks for a new code.
  */
-const unlogged = new Set(['pairing:code']);
+const unlogged = new Set<string>(['pairing:code'] satisfies KioskNotice[]);
+
+/**
+ * Where a home event goes, seen without its event map: the port's signature (names and payloads of
+ * contract/socket-events.ts) has checked the event already, and TypeScript cannot follow a name
+ * that is a type parameter into Socket.IO's emit.
+ */
+interface Recipients {
+  emit(event: string, payload: unknown, position?: LogPosition | null): boolean;
+}
 
 /**
  * The domain's HomeEvents port over Socket.IO rooms: the adapter carries each emit to every instance.
@@ -19,16 +29,19 @@ const unlogged = new Set(['pairing:code']);
  */
 export class SocketHomeEvents implements HomeEvents {
   private readonly tails = new Map<string, Promise<void>>();
+  private readonly nsp: RelayNamespaces;
 
   constructor(
-    private readonly io: Server,
+    io: RelaySocketServer,
     private readonly log: { events: HomeEventLog; logger: Logger },
-  ) {}
+  ) {
+    this.nsp = relayNamespaces(io);
+  }
 
   async kioskCount(serial: string): Promise<number> {
     try {
       const home = rooms.home(serial);
-      const sockets = await this.io.of(namespaces.kiosk).in([home, rooms.resuming(home)]).fetchSockets();
+      const sockets = await this.nsp.kiosk.in([home, rooms.resuming(home)]).fetchSockets();
       return sockets.length;
     } catch {
       // Only a remote adapter can fail here (another instance did not answer in time): a
@@ -37,23 +50,24 @@ export class SocketHomeEvents implements HomeEvents {
     }
   }
 
-  toKiosks(serial: string, event: string, payload: unknown = {}): void {
+  toKiosks<E extends KioskNotice>(serial: string, event: E, payload: KioskNoticePayloads[E]): void {
     const home = rooms.home(serial);
+    const kiosks = (to: string | string[]): Recipients => this.nsp.kiosk.to(to);
     // Resuming kiosks get an unlogged event at once too, without a position (like a direct emit).
-    if (unlogged.has(event)) return void this.io.of(namespaces.kiosk).to([home, rooms.resuming(home)]).emit(event, payload);
-    this.io.of(namespaces.kiosk).to(home).emit(event, payload);
+    if (unlogged.has(event)) return void kiosks([home, rooms.resuming(home)]).emit(event, payload);
+    kiosks(home).emit(event, payload);
     this.logged(serial, { event, payload, audience: 'kiosks' }, (position) => {
-      this.io.of(namespaces.kiosk).to(rooms.resuming(home)).emit(event, payload, position);
+      kiosks(rooms.resuming(home)).emit(event, payload, position);
     });
   }
 
   /** Device events: a guest's dashboard is in the device's watcher room only when its scope names the device. */
-  toHome(serial: string, event: string, payload: unknown, options: { volatile?: boolean } = {}): void {
-    const deviceId = (payload as { id?: unknown } | null)?.id;
-    const targets = (resuming: boolean) => {
+  toHome<E extends HomeDeviceEvent>(serial: string, event: E, payload: HomeDevicePayloads[E], options: { volatile?: boolean } = {}): void {
+    const deviceId = payload.id;
+    const targets = (resuming: boolean): Recipients[] => {
       const room = resuming ? rooms.resuming : (name: string) => name;
-      const kiosks = this.io.of(namespaces.kiosk).to(room(rooms.home(serial)));
-      const home = this.io.of(namespaces.dashboard).to(room(rooms.home(serial)));
+      const kiosks = this.nsp.kiosk.to(room(rooms.home(serial)));
+      const home = this.nsp.dashboard.to(room(rooms.home(serial)));
       const dashboards = typeof deviceId === 'string' ? home.to(room(rooms.deviceWatchers(serial, deviceId))) : home;
       return options.volatile ? [kiosks.volatile, dashboards.volatile] : [kiosks, dashboards];
     };
@@ -66,7 +80,7 @@ export class SocketHomeEvents implements HomeEvents {
 
   endGrantSessions(grantId: string): void {
     const room = rooms.grant(grantId);
-    const dashboards = this.io.of(namespaces.dashboard);
+    const dashboards = this.nsp.dashboard;
     dashboards.to(room).emit('grant:revoked', { grantId });
     // A namespace-level disconnect sends DISCONNECT after the event, so the client reads "io server disconnect"
     // and does not reconnect by itself.

@@ -1,13 +1,10 @@
-import type { Server, Socket } from 'socket.io';
-import { hubKeyMatches, type PresentedCredential } from '../credentials/device-keys.ts';
-import type { DeviceDescriptor } from '../devices/types.ts';
-import type { Principal } from '../grants/service.ts';
+import { hubKeyMatches } from '../credentials/device-keys.ts';
 import { forgetDevices } from '../homes/forget.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../deps.ts';
 import type { HomeEventLog } from '../store/event-log.ts';
 import type { HomeChange, Store } from '../store/types.ts';
-import { namespaces } from './rooms.ts';
+import { type RelaySocketServer, relayNamespaces } from './events.ts';
 
 export interface HomeWatch {
   /** Resolves once changes are being received (a server is not ready before). */
@@ -22,7 +19,7 @@ export interface HomeWatch {
  * handshake would get; dashboards `grant:revoked`) and disconnected. Checking instead of
  * disconnecting blindly leaves a kiosk that already reconnected with the new key alone.
  */
-export function watchHomes(io: Server, deps: { store: Store; services: Services; logger: Logger; eventLog?: Pick<HomeEventLog, 'forget'> }): HomeWatch {
+export function watchHomes(io: RelaySocketServer, deps: { store: Store; services: Services; logger: Logger; eventLog?: Pick<HomeEventLog, 'forget'> }): HomeWatch {
   const { store, services, logger } = deps;
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
@@ -47,21 +44,21 @@ export function watchHomes(io: Server, deps: { store: Store; services: Services;
   };
 }
 
-async function recheck(io: Server, services: Services, store: Store, change: HomeChange): Promise<void> {
+async function recheck(io: RelaySocketServer, services: Services, store: Store, change: HomeChange): Promise<void> {
   const { serial } = change;
   // The pairing code may live in this process's memory (SQLite): a removed home's code goes too.
   if (change.kind === 'removed') await services.pairing.cancel(serial);
   const home = await services.homes.get(serial);
   const ended: Promise<void>[] = [];
 
-  for (const socket of localSockets(io, namespaces.kiosk, (s) => s.data.serial === serial)) {
-    const credential = socket.data.credential as PresentedCredential | undefined;
+  const nsp = relayNamespaces(io);
+  for (const socket of localSockets(nsp.kiosk, (s) => s.data.serial === serial)) {
+    const { credential } = socket.data;
     if (home && credential && hubKeyMatches(home, credential.hash)) continue;
     end(socket, { code: home ? 'invalid_hub_key' : 'home_not_found' });
   }
-  for (const socket of localSockets(io, namespaces.device, (s) => s.data.serial === serial)) {
-    const credential = socket.data.credential as PresentedCredential | undefined;
-    const device = socket.data.device as DeviceDescriptor | undefined;
+  for (const socket of localSockets(nsp.device, (s) => s.data.serial === serial)) {
+    const { credential, device } = socket.data;
     if (!credential || !device) continue;
     ended.push(
       services.deviceKeys.authorize(serial, device.id, credential).then((outcome) => {
@@ -69,11 +66,13 @@ async function recheck(io: Server, services: Services, store: Store, change: Hom
       }),
     );
   }
-  for (const socket of localSockets(io, namespaces.dashboard, (s) => (s.data.principal as Principal | undefined)?.grant.serial === serial)) {
-    const principal = socket.data.principal as Principal;
+  for (const socket of localSockets(nsp.dashboard, (s) => s.data.principal?.grant.serial === serial)) {
+    const { principal } = socket.data;
     ended.push(
       services.grants.stillValid(principal).then((valid) => {
-        if (!valid) end(socket, { grantId: principal.grant.id }, 'grant:revoked');
+        if (valid) return;
+        socket.emit('grant:revoked', { grantId: principal.grant.id });
+        disconnect(socket);
       }),
     );
   }
@@ -83,12 +82,23 @@ async function recheck(io: Server, services: Services, store: Store, change: Hom
 }
 
 /** This instance's sockets only: every instance gets the change and checks its own. */
-function localSockets(io: Server, namespace: string, match: (socket: Socket) => boolean): Socket[] {
-  return [...io.of(namespace).sockets.values()].filter(match);
+function localSockets<S extends { data: unknown }>(nsp: { sockets: Map<string, S> }, match: (socket: S) => boolean): S[] {
+  return [...nsp.sockets.values()].filter(match);
 }
 
-function end(socket: Socket, payload: object, event = 'auth:revoked'): void {
-  socket.emit(event, payload);
-  // A server-side disconnect: the client reads "io server disconnect" and does not retry on its own.
+/** Kiosk and device sockets: both have `auth:revoked` among their server → client events. */
+interface RevocableSocket {
+  emit(event: 'auth:revoked', refusal: { code: string }): boolean;
+  disconnect(close: boolean): unknown;
+}
+
+/** A kiosk or device whose credential died: told the code a new handshake would get. */
+function end(socket: RevocableSocket, refusal: { code: string }): void {
+  socket.emit('auth:revoked', refusal);
+  disconnect(socket);
+}
+
+// A server-side disconnect: the client reads "io server disconnect" and does not retry on its own.
+function disconnect(socket: { disconnect(close: boolean): unknown }): void {
   socket.disconnect(true);
 }

@@ -1,8 +1,8 @@
-import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import { kioskOrigin } from '../audit/types.ts';
 import { hubKeyMatches, presented } from '../credentials/device-keys.ts';
 import type { RealtimeContext } from './context.ts';
+import type { KioskNamespace, KioskSocket } from './events.ts';
 import { onAck, refusal } from './ack.ts';
 import { guardedHandshake } from './handshake.ts';
 import { rooms } from './rooms.ts';
@@ -15,13 +15,13 @@ const revokeBody = z.strictObject({ grantId: z.string().min(1).max(64) });
 const enrollBody = z.strictObject({ deviceId: z.string().min(1).max(128) });
 
 /** Extra acknowledged events a feature (devices) adds to the kiosk namespace. */
-export type KioskFeature = (socket: Socket, serial: string) => void;
+export type KioskFeature = (socket: KioskSocket, serial: string) => void;
 /** A feature's part of the snapshot a resuming kiosk gets with `resync`. */
 export type KioskSnapshot = (serial: string) => Promise<Record<string, unknown>>;
 
 /** `/kiosk`: the intercom screen. Hub-key handshake; each kiosk joins its home's room. */
 export function attachKiosk(
-  nsp: Namespace,
+  nsp: KioskNamespace,
   { services, logger, trustProxy, eventLog }: RealtimeContext,
   features: KioskFeature[] = [],
   snapshots: KioskSnapshot[] = [],
@@ -50,7 +50,7 @@ export function attachKiosk(
   });
 
   nsp.on('connection', (socket) => {
-    const serial = socket.data.serial as string;
+    const { serial } = socket.data;
     const snapshot = mergedSnapshot([async () => ({ grants: await services.grants.list(serial) }), ...snapshots.map((part) => () => part(serial))]);
     joinHomeRooms(socket, { log: eventLog, logger, serial, homeRooms: [rooms.home(serial)], roomsOf: kioskRoomsOf(serial), snapshot }).catch((err: unknown) =>
       logger.warn({ err, serial }, 'kiosk could not join its home'),

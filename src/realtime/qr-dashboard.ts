@@ -1,7 +1,5 @@
-import type { Socket } from 'socket.io';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import type { Principal } from '../grants/service.ts';
 import { clientNameSchema } from '../validation.ts';
 import type { Logger } from '../logger.ts';
 import { sessionIdPattern } from '../qr/rules.ts';
@@ -23,7 +21,7 @@ function checked(scanId: string): string {
  * the REST routes, as acknowledged events `qr:get`, `qr:approve` and `qr:deny`, by scan id.
  */
 export function qrDashboardEvents(qr: QrService, logger: Logger): DashboardFeature {
-  return (socket: Socket, principal: Principal) => {
+  return (socket, principal) => {
     onAck(socket, logger, 'qr:get', lookBody, async ({ scanId }) => qr.inspect(checked(scanId), principal));
     onAck(socket, logger, 'qr:approve', approveBody, async ({ scanId, clientName }) => {
       await qr.approve(checked(scanId), principal, clientName);

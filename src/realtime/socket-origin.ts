@@ -10,7 +10,7 @@ export type TrustProxy = (address: string, hop: number) => boolean;
  * X-Forwarded-For from the nearest hop while the hop is trusted. Taking the first entry blindly
  * would let a client behind an appending proxy claim any address.
  */
-export function socketOrigin(socket: Socket, trustProxy: TrustProxy): RequestOrigin {
+export function socketOrigin(socket: Pick<Socket, 'handshake'>, trustProxy: TrustProxy): RequestOrigin {
   const { address, headers } = socket.handshake;
   const ip = proxyaddr({ connection: { remoteAddress: address }, headers } as unknown as Parameters<typeof proxyaddr>[0], trustProxy);
   return { ip: ip || address, userAgent: String(headers['user-agent'] ?? '').slice(0, 256) };

@@ -1,9 +1,14 @@
+// @ts-check
 import { refreshTokens } from './auth.js';
 import { readSession } from './session.js';
 
+/** @type {(error: unknown) => void} */
 let sessionEnded = () => {};
 
-/** Where a lost session is reported (a revoked grant, a refresh that failed). */
+/**
+ * Where a lost session is reported (a revoked grant, a refresh that failed).
+ * @param {(error: unknown) => void} handler
+ */
 export function onSessionEnded(handler) {
   sessionEnded = handler;
 }
@@ -11,6 +16,8 @@ export function onSessionEnded(handler) {
 /**
  * JSON over fetch. Resolves with the parsed body; rejects with `{ status, code, message, details }`
  * from the relay's error body. An expired access token is refreshed once and the call retried.
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown, auth?: boolean }} [options]
  */
 export async function api(path, { method = 'GET', body, auth = true } = {}) {
   const attempt = async (token) => {

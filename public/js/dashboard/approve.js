@@ -1,3 +1,4 @@
+// @ts-check
 import { byId, fill, h, show } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
 import { when } from '../shared/time.js';

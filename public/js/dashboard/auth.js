@@ -1,3 +1,4 @@
+// @ts-check
 import { readSession, saveTokens } from './session.js';
 
 /**

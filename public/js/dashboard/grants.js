@@ -1,3 +1,4 @@
+// @ts-check
 import { byId } from '../shared/dom.js';
 import { grantsList } from '../shared/grants-list.js';
 import { api } from './api.js';

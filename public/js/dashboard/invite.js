@@ -1,4 +1,5 @@
-import { toString as qrSvg } from '/vendor/qrcode.js';
+// @ts-check
+import { toString as qrSvg } from '../../vendor/qrcode.js';
 import { byId, fill, h, show } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
 import { api } from './api.js';
@@ -22,13 +23,13 @@ const localInput = (ms) => {
 export function inviteView() {
   const form = byId('invite-form');
   const picker = byId('invite-devices');
-  const until = byId('invite-until');
+  const until = /** @type {HTMLInputElement} */ (byId('invite-until'));
   const status = byId('invite-status');
   const result = byId('invite-result');
   let devices = [];
 
   const renderPicker = () => {
-    const chosen = new Set([...picker.querySelectorAll('input[data-device]:checked')].map((el) => el.dataset.device));
+    const chosen = new Set([.../** @type {NodeListOf<HTMLInputElement>} */ (picker.querySelectorAll('input[data-device]:checked'))].map((el) => el.dataset.device));
     fill(
       picker,
       h('legend', {}, 'Devices and what the guest may do'),
@@ -69,10 +70,10 @@ export function inviteView() {
   };
 
   const scopeOf = () => {
-    const ids = [...picker.querySelectorAll('input[data-device]:checked')].map((el) => el.dataset.device);
+    const ids = [.../** @type {NodeListOf<HTMLInputElement>} */ (picker.querySelectorAll('input[data-device]:checked'))].map((el) => el.dataset.device);
     const actions = {};
     for (const id of ids) {
-      actions[id] = [...picker.querySelectorAll('input[data-action]:checked')].filter((el) => el.dataset.of === id).map((el) => el.dataset.action);
+      actions[id] = [.../** @type {NodeListOf<HTMLInputElement>} */ (picker.querySelectorAll('input[data-action]:checked'))].filter((el) => el.dataset.of === id).map((el) => el.dataset.action);
     }
     return { devices: ids, actions };
   };
@@ -80,19 +81,19 @@ export function inviteView() {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const scope = scopeOf();
-    const clientName = byId('invite-name').value.trim() || 'Guest';
+    const clientName = /** @type {HTMLInputElement} */ (byId('invite-name')).value.trim() || 'Guest';
     if (scope.devices.length === 0) return say(status, 'Pick at least one device for the guest.', 'error');
     const end = new Date(until.value).getTime();
     if (!(end > Date.now())) return say(status, 'Pick an end time in the future.', 'error');
     try {
       const invite = await api('/api/v1/guests', { method: 'POST', body: { clientName, scope, notAfter: new Date(end).toISOString() } });
       byId('invite-code').textContent = invite.code;
-      const link = byId('invite-url');
+      const link = /** @type {HTMLAnchorElement} */ (byId('invite-url'));
       link.textContent = invite.inviteUrl;
       link.href = invite.inviteUrl;
       byId('invite-expires').textContent = new Date(invite.expiresAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
       const svg = await qrSvg(invite.inviteUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, color: { dark: '#000000', light: '#ffffff' } });
-      byId('invite-qr').src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+      /** @type {HTMLImageElement} */ (byId('invite-qr')).src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
       show(result, true);
       say(status, `Invite for ${clientName} created. Give them the code or the link; it works once.`, 'success');
     } catch (err) {

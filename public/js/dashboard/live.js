@@ -1,4 +1,5 @@
-import { io } from '/socket.io/socket.io.esm.min.js';
+// @ts-check
+import { io } from '../../socket.io/socket.io.esm.min.js';
 import { eventLog } from '../shared/event-log.js';
 import { refusalCode, transportOptions } from '../shared/socket-ack.js';
 import { refreshTokens } from './auth.js';

@@ -1,3 +1,4 @@
+// @ts-check
 import { byId, show } from '../shared/dom.js';
 import { takeFragment } from '../shared/fragment.js';
 import { api, onSessionEnded } from './api.js';

@@ -1,3 +1,4 @@
+// @ts-check
 import { byId } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
 import { takeFragment } from '../shared/fragment.js';
@@ -16,9 +17,9 @@ const say = (el, text, kind = 'info') => {
  * `prefill` comes from the kiosk's QR (`#serial=…&code=…`).
  */
 export function pairView({ prefill, onPaired }) {
-  const serial = byId('serial');
-  const name = byId('client-name');
-  const code = byId('code');
+  const serial = /** @type {HTMLInputElement} */ (byId('serial'));
+  const name = /** @type {HTMLInputElement} */ (byId('client-name'));
+  const code = /** @type {HTMLInputElement} */ (byId('code'));
   const requestStatus = byId('request-status');
   const claimStatus = byId('claim-status');
   const prefs = JSON.parse(localStorage.getItem(PREFS) ?? '{}');

@@ -1,3 +1,4 @@
+// @ts-check
 import { byId, show } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
 import { countdown, runCountdown } from '../shared/time.js';
@@ -15,7 +16,7 @@ import { saveTokens } from './session.js';
 export function qrLoginView({ onSignedIn }) {
   const start = byId('qr-start');
   const box = byId('qr-box');
-  const image = byId('qr-image');
+  const image = /** @type {HTMLImageElement} */ (byId('qr-image'));
   const link = byId('qr-url');
   const timer = byId('qr-countdown');
   const status = byId('qr-status');
@@ -44,7 +45,7 @@ export function qrLoginView({ onSignedIn }) {
     try {
       // WebCrypto exists only in secure contexts (https, localhost); elsewhere the result comes unsealed.
       key = crypto.subtle ? await newSessionKey() : undefined;
-      const clientName = byId('client-name').value.trim().slice(0, 64);
+      const clientName = /** @type {HTMLInputElement} */ (byId('client-name')).value.trim().slice(0, 64);
       const body = { ...(key ? { publicKey: key.publicJwk } : {}), ...(clientName ? { clientName } : {}) };
       session = await api('/api/v1/qr/sessions', { method: 'POST', body, auth: false });
       // Shown from our own key, and checked against what the server will show the phone.

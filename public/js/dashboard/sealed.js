@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The browser's half of sealed QR results: a P-256 ECDH key pair whose private key never leaves
  * WebCrypto (non-extractable), its RFC 7638 fingerprint, and compact JWE decryption for

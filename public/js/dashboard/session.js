@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The signed-in session in localStorage: access token, refresh token and when the access token
  * expires. Other tabs of the dashboard see changes through the `storage` event.

@@ -1,4 +1,5 @@
-import { io } from '/socket.io/socket.io.esm.min.js';
+// @ts-check
+import { io } from '../../socket.io/socket.io.esm.min.js';
 import { byId, show } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
 import { takeFragment } from '../shared/fragment.js';
@@ -97,8 +98,8 @@ function start(session) {
 
 byId('join-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const code = byId('guest-code').value.trim();
-  const clientName = byId('guest-name').value.trim();
+  const code = /** @type {HTMLInputElement} */ (byId('guest-code')).value.trim();
+  const clientName = /** @type {HTMLInputElement} */ (byId('guest-name')).value.trim();
   const body = { code, ...(clientName ? { clientName } : {}), ...(serial ? { serial } : {}) };
   try {
     const res = await fetch('/api/v1/guests/claim', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -117,7 +118,7 @@ const serial = fragment.get('serial');
 const existing = readSession();
 if (existing) start(existing);
 else if (fragment.get('code')) {
-  byId('guest-code').value = fragment.get('code');
+  /** @type {HTMLInputElement} */ (byId('guest-code')).value = fragment.get('code');
   say(joinStatus, 'Your invite code is filled in. Add your name and press “Join”.');
-  byId('guest-name').focus();
+  /** @type {HTMLInputElement} */ (byId('guest-name')).focus();
 }

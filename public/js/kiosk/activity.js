@@ -1,3 +1,4 @@
+// @ts-check
 import { activityText } from '../shared/activity-text.js';
 import { byId, fill, h } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';

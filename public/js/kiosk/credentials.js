@@ -1,3 +1,4 @@
+// @ts-check
 import { takeFragment } from '../shared/fragment.js';
 
 const KEY = 'home-relay.kiosk';

@@ -1,3 +1,4 @@
+// @ts-check
 import { grantsList } from '../shared/grants-list.js';
 import { request } from '../shared/socket-ack.js';
 

@@ -1,3 +1,4 @@
+// @ts-check
 import { activityPanel } from './activity.js';
 import { byId, show } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
@@ -24,7 +25,7 @@ function setup(reason, credentials) {
   show(byId('screen'), false);
   show(byId('setup'), true);
   byId('setup-reason').textContent = reason;
-  if (credentials?.serial) byId('setup-serial').value = credentials.serial;
+  if (credentials?.serial) /** @type {HTMLInputElement} */ (byId('setup-serial')).value = credentials.serial;
   byId(credentials?.serial ? 'setup-key' : 'setup-serial').focus();
 }
 
@@ -53,7 +54,7 @@ function start(credentials) {
 
 byId('setup-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const credentials = { serial: byId('setup-serial').value.trim(), hubKey: byId('setup-key').value };
+  const credentials = { serial: /** @type {HTMLInputElement} */ (byId('setup-serial')).value.trim(), hubKey: /** @type {HTMLInputElement} */ (byId('setup-key')).value };
   saveCredentials(credentials);
   // A fresh page keeps listeners and sockets simple: one socket per page life.
   location.reload();

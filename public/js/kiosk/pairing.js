@@ -1,4 +1,5 @@
-import { toString as qrSvg } from '/vendor/qrcode.js';
+// @ts-check
+import { toString as qrSvg } from '../../vendor/qrcode.js';
 import { byId, fill, h, show } from '../shared/dom.js';
 import { describeError } from '../shared/errors.js';
 import { request } from '../shared/socket-ack.js';
@@ -15,7 +16,7 @@ export function pairingPanel(socket, serial, log = null) {
   const codeEl = byId('pairing-code');
   const timer = byId('pairing-countdown');
   const requester = byId('pairing-requester');
-  const qr = byId('pairing-qr');
+  const qr = /** @type {HTMLImageElement} */ (byId('pairing-qr'));
   const message = byId('pairing-message');
   const announce = byId('pairing-announce');
   const lock = byId('pairing-lock');

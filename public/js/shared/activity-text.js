@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * One audit entry as a sentence a person reads on the intercom: "Anna’s phone unlocked Front door".
  * `nameOf(deviceId)` gives a device's name when known (the id otherwise).

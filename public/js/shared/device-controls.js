@@ -1,3 +1,4 @@
+// @ts-check
 import { h } from './dom.js';
 import { brightnessAction, brightnessOf, isLocked, isOn, lockActions, powerActions, targetAction, targetOf } from './device-kinds.js';
 

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * How a device's type, actions and state map onto controls. The contract fixes the device
  * object but not action names, so each control accepts the common spellings and is shown only

@@ -1,3 +1,4 @@
+// @ts-check
 import { describeError } from './errors.js';
 import { buildControls } from './device-controls.js';
 import { stateSummary, typeLabels } from './device-kinds.js';

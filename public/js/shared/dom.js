@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * A tiny element builder. Text always goes in as text nodes (never innerHTML), so names and
  * user agents sent by strangers cannot inject markup.
@@ -44,6 +45,10 @@ export function show(el, visible) {
 /**
  * A button that asks once more before doing something destructive: the first press turns it
  * into "Confirm …" for a few seconds (no window.confirm, which blocks kiosks and tests).
+ * @param {string} label
+ * @param {string} confirmLabel
+ * @param {() => unknown} action
+ * @param {{ className?: string, ariaLabel?: string }} [options]
  */
 export function confirmButton(label, confirmLabel, action, { className = 'danger', ariaLabel } = {}) {
   let armed = false;

@@ -1,3 +1,4 @@
+// @ts-check
 import { when } from './time.js';
 
 /** Error codes from the relay (API.md) in words a person understands. */

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Resume after a drop (docs/api-extensions.md): the socket asks with `auth.since` for what it missed
  * while away. Logged home events come with their `{ epoch, offset }`; this keeps the last one applied,

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Reads `#a=1&b=2` from the address bar and removes the fragment, so secrets (a hub key, a
  * pairing code) do not linger in the URL, the history entry or a screenshot.

@@ -1,3 +1,4 @@
+// @ts-check
 import { byId, confirmButton, fill, h } from './dom.js';
 import { describeError } from './errors.js';
 import { when } from './time.js';

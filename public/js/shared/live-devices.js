@@ -1,3 +1,4 @@
+// @ts-check
 import { byId } from './dom.js';
 import { describeError } from './errors.js';
 import { devicePanel } from './devices-panel.js';

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Emits an acknowledged event and resolves with the ack's `data`, or rejects with its
  * `{ code, message }` error (`timeout` when the relay does not answer).

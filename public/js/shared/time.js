@@ -1,3 +1,4 @@
+// @ts-check
 /** "2:05" for a number of milliseconds (never negative). */
 export function countdown(ms) {
   const total = Math.max(0, Math.ceil(ms / 1000));
