@@ -1,9 +1,10 @@
 import type { Namespace, Socket } from 'socket.io';
 import { AppError } from '../errors.ts';
 import type { Principal } from '../grants/service.ts';
-import type { Clock, Timer } from '../clock.ts';
+import type { Timer } from '../clock.ts';
 import type { RealtimeContext } from './context.ts';
 import { refusal } from './ack.ts';
+import { ExpiryWheel } from './expiry-wheel.ts';
 import { dashboardRoomsOf, joinHomeRooms, mergedSnapshot } from './resume.ts';
 import { rooms } from './rooms.ts';
 import { socketOrigin } from './socket-origin.ts';
@@ -36,6 +37,8 @@ export function attachDashboard(
     }
   });
 
+  // One timer for every dashboard's expiry, not one per socket (issue 16: 100,000 sockets).
+  const wheel = new ExpiryWheel(clock);
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal as Principal;
     const { serial } = principal.grant;
@@ -53,8 +56,8 @@ export function attachDashboard(
     if (notBefore > clock.now()) start.timer = clock.setTimeout(() => void joinHome(), notBefore - clock.now());
     else void joinHome();
     // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
-    if (guest) disconnectAtExpiry(socket, Date.parse(guest.notAfter), clock, expiry, 'grant:expired', { grantId: principal.grant.id, notAfter: guest.notAfter });
-    else disconnectAtExpiry(socket, principal.claims.exp * 1000, clock, expiry, 'token:expired', {});
+    if (guest) expiry.timer = disconnectAtExpiry(socket, Date.parse(guest.notAfter), wheel, 'grant:expired', { grantId: principal.grant.id, notAfter: guest.notAfter });
+    else expiry.timer = disconnectAtExpiry(socket, principal.claims.exp * 1000, wheel, 'token:expired', {});
     socket.on('disconnect', () => {
       expiry.timer?.cancel();
       start.timer?.cancel();
@@ -77,17 +80,10 @@ function notBeforeOf({ grant }: Principal): number {
   return grant.guest?.notBefore ? Date.parse(grant.guest.notBefore) : 0;
 }
 
-function disconnectAtExpiry(
-  socket: Socket,
-  expiresAt: number,
-  clock: Clock,
-  holder: { timer: Timer | undefined },
-  event: string,
-  payload: unknown,
-): void {
-  // The clock's timer: a fake clock moved past expiresAt fires it at once (tests never wait for it).
-  holder.timer = clock.setTimeout(() => {
+function disconnectAtExpiry(socket: Socket, expiresAt: number, wheel: ExpiryWheel, event: string, payload: unknown): Timer {
+  // The wheel runs on the injected clock: a fake clock moved past expiresAt fires it at once (tests never wait for it).
+  return wheel.schedule(expiresAt, () => {
     socket.emit(event, payload);
     socket.disconnect();
-  }, expiresAt - clock.now());
+  });
 }
