@@ -66,7 +66,7 @@ export function profileRelayInto(dir: string | null): void {
  */
 export async function startServer(
   kind: ServerKind,
-  options: { store?: 'memory' | 'sqlite' | 'redis'; redisUrl?: string; mode?: RelayMode; env?: Record<string, string>; raiseFdLimit?: boolean; execArgv?: string[] } = {},
+  options: { store?: 'memory' | 'sqlite' | 'redis'; redisUrl?: string; mode?: RelayMode; env?: Record<string, string>; raiseFdLimit?: boolean; execArgv?: string[]; prepare?: (dataDir: string) => Promise<void> } = {},
 ): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
@@ -96,6 +96,8 @@ export async function startServer(
     delete env.LOG_LEVEL;
     delete env.DEMO_DEVICES;
   }
+  // Before the relay opens its store: e.g. homes created in it, as the CLI would.
+  await options.prepare?.(dataDir);
   const label = kind === 'relay' ? `relay (${env.STORE}${options.mode === 'default' ? ', default mode' : ''})` : 'baseline';
   const profile = kind === 'relay' && relayCpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${relayCpuProfileDir}`] : [];
   const child = forkTs(label, entries[kind], { execArgv: ['--import', preload, '--expose-gc', ...profile, ...(options.execArgv ?? [])], env, raiseFdLimit: options.raiseFdLimit ?? false });

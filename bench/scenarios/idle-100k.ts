@@ -3,7 +3,8 @@ import { startLoad, type LoadRun } from '../lib/load.ts';
 import { startServer } from '../lib/servers.ts';
 import { summarize, type SequentialSample } from '../lib/stats.ts';
 import type { CommandParams } from '../load/commands.ts';
-import type { IdlePacedParams, IdlePacedResult } from '../load/idle-paced.ts';
+import { SOCKETS_PER_HOME, type BenchHome, type IdlePacedParams, type IdlePacedResult } from '../load/idle-paced.ts';
+import { createHomes } from '../lib/homes.ts';
 import { loopbackSources } from '../load/sockets.ts';
 import { row } from '../report/types.ts';
 import type { Scenario } from './types.ts';
@@ -23,7 +24,9 @@ export function idleTarget(quick: boolean, env = process.env): { count: number; 
   const asked = Number(env.BENCH_IDLE_SOCKETS ?? (quick ? 2000 : 100_000));
   if (!Number.isInteger(asked) || asked < 10) throw new Error(`BENCH_IDLE_SOCKETS must be an integer ≥ 10, got ${env.BENCH_IDLE_SOCKETS}`);
   const fdLimit = raisedFdLimit();
-  return { count: Math.min(asked, fdLimit - FD_HEADROOM), asked, fdLimit };
+  // Whole homes of SOCKETS_PER_HOME sockets.
+  const capped = Math.min(asked, fdLimit - FD_HEADROOM);
+  return { count: capped - (capped % SOCKETS_PER_HOME), asked, fdLimit };
 }
 
 /**
@@ -39,18 +42,26 @@ export const idle100k: Scenario = {
     const { count, asked, fdLimit } = idleTarget(quick);
     const children = Math.max(2, Math.ceil(count / PER_CHILD));
     const sources = loopbackSources(Math.max(4, Math.ceil(count / 20_000)));
-    const server = await startServer('relay', { raiseFdLimit: true, env: { ACCESS_TOKEN_TTL: '2h' } });
+    const homeCount = Math.ceil(count / SOCKETS_PER_HOME);
+    let homes: BenchHome[] = [];
+    const server = await startServer('relay', {
+      store: 'sqlite',
+      raiseFdLimit: true,
+      env: { ACCESS_TOKEN_TTL: '2h' },
+      prepare: async (dataDir) => {
+        homes = await createHomes(dataDir, homeCount);
+      },
+    });
     const loads: LoadRun<IdlePacedResult>[] = [];
     let drained = false;
     try {
-      // One at a time: each pairs with its own kiosk, and a code goes to every kiosk of the home.
+      // Each child pairs once per home of its share before "go" (not measured).
       for (let i = 0; i < children; i++) {
-        const share = Math.floor(count / children) + (i < count % children ? 1 : 0);
-        const params: IdlePacedParams = { target: server.target, count: share, prefix: `c${i}`, ratePerSec: RATE / children, sources, concurrency: 500, deadlineMs: 600_000 };
+        const params: IdlePacedParams = { target: server.target, homes: homes.filter((_, h) => h % children === i), ratePerSec: RATE / children, sources, concurrency: 500, deadlineMs: 600_000 };
         const load = startLoad<IdlePacedResult>('idle-paced', params, { raiseFdLimit: true, label: `load:idle-paced#${i}` });
         loads.push(load);
-        await load.phase('ready', 60_000);
       }
+      await Promise.all(loads.map((load) => load.phase('ready', 600_000)));
       await server.settle();
       const rssBeforeBytes = server.rssBytes();
       await server.resetLoopDelay();
@@ -60,6 +71,7 @@ export const idle100k: Scenario = {
       await server.settle(2000);
       const rssAfterBytes = server.rssBytes();
       const connected = held.reduce((sum, h) => sum + h.connected, 0);
+      const expected = homeCount * SOCKETS_PER_HOME;
       const connectMs = Math.max(...held.map((h) => h.elapsedMs));
 
       const commandRun = startLoad<SequentialSample>('commands', { target: server.target, warmupMs: 1000, durationMs: quick ? 2000 : 5000 } satisfies CommandParams);
@@ -77,11 +89,11 @@ export const idle100k: Scenario = {
         return acc;
       }, {});
       const failures = held.flatMap((h) => h.failures);
-      const short = connected < count;
+      const short = connected < expected;
       const cleanDrain = drain.how === '0';
       return {
         status: short || !cleanDrain ? 'failed' : 'ok',
-        ...(short ? { reason: `only ${connected} of ${count} connected: ${failures.slice(0, 3).join('; ')}` } : !cleanDrain ? { reason: `drain ended with ${drain.how}` } : {}),
+        ...(short ? { reason: `only ${connected} of ${expected} connected: ${failures.slice(0, 3).join('; ')}` } : !cleanDrain ? { reason: `drain ended with ${drain.how}` } : {}),
         rows: [
           row(`relay RSS with ${connected} sockets (target ≤ 1,600 MB at 100k)`, 'MB', rssAfterBytes / 1024 / 1024, null),
           row('RSS per socket (target ≤ 16)', 'KB', perSocketKb, null),
@@ -93,7 +105,7 @@ export const idle100k: Scenario = {
           row('SIGTERM → exit with all connected', 'ms', drain.ms, null),
         ],
         notes: [
-          `${connected} of ${count} sockets (${Object.entries(mix).map(([k, v]) => `${v} ${k}`).join(', ')}) from ${children} child processes over ${sources.length} source addresses.`,
+          `${connected} of ${expected} sockets in ${homeCount} homes (${Object.entries(mix).map(([k, v]) => `${v} ${k}`).join(', ')}; 1 kiosk, 3 devices, 6 dashboards sharing one token per home) from ${children} child processes over ${sources.length} source addresses.`,
           ...(count < asked ? [`asked for ${asked}; capped at ${count} by the open-file limit (${fdLimit}: the hard limit here, a socket is a descriptor). Scale with BENCH_IDLE_SOCKETS.`] : []),
           `relay RSS ${mb(rssBeforeBytes)} → ${mb(rssAfterBytes)} MB (after a forced GC); drain exit: ${drain.how}.`,
         ],
