@@ -11,6 +11,8 @@ export interface Clock {
   now(): number;
   /** Runs `fn` once, `ms` from now. It never keeps the process alive on its own. */
   setTimeout(fn: () => void, ms: number): Timer;
+  /** Runs `fn` every `ms` (at least 1 ms) until cancelled. It never keeps the process alive on its own. */
+  setInterval(fn: () => void, ms: number): Timer;
 }
 
 /** Node's timers overflow past 2^31-1 ms (about 24.8 days) and fire at once; longer waits are chained. */
@@ -27,12 +29,19 @@ export const systemClock: Clock = {
     arm(ms);
     return { cancel: () => clearTimeout(handle) };
   },
+  setInterval(fn, ms) {
+    const handle = setInterval(fn, Math.min(Math.max(1, ms), MAX_TIMER_MS));
+    handle.unref();
+    return { cancel: () => clearInterval(handle) };
+  },
 };
 
 interface FakeTimer {
   at: number;
   seq: number;
   fn: () => void;
+  /** Set for an interval: it is re-armed this far after each firing. */
+  every?: number;
 }
 
 /** Time that moves only when told; `advance` fires every timer that falls due, in order. */
@@ -51,6 +60,14 @@ export class FakeClock implements Clock {
     return { cancel: () => (this.timers = this.timers.filter((t) => t !== timer)) };
   }
 
+  setInterval(fn: () => void, ms: number): Timer {
+    const every = Math.max(1, ms);
+    const timer: FakeTimer = { at: this.current + every, seq: this.seq++, fn, every };
+    this.timers.push(timer);
+    // The same object is re-armed after each firing, so cancelling it works at any time.
+    return { cancel: () => (this.timers = this.timers.filter((t) => t !== timer)) };
+  }
+
   /** Moves time forward, firing due timers at their own instants (a timer set while firing fires too, if due). */
   advance(ms: number): void {
     const target = this.current + ms;
@@ -59,6 +76,11 @@ export class FakeClock implements Clock {
       if (!due) break;
       this.timers = this.timers.filter((t) => t !== due);
       this.current = Math.max(this.current, due.at);
+      if (due.every !== undefined) {
+        due.at += due.every;
+        due.seq = this.seq++;
+        this.timers.push(due);
+      }
       due.fn();
     }
     this.current = target;

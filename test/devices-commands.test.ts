@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../src/clock.ts';
-import { command, connectDevice, sleep } from './helpers/devices.ts';
-import { closeSockets, connectDashboard, connectKiosk, emitAck, nextEvent, pair, startRelay, type TestRelay } from './helpers/relay.ts';
+import { command, connectDevice, eventually, sleep } from './helpers/devices.ts';
+import { closeSockets, connectDashboard, connectKiosk, emitAck, getJson, nextEvent, pair, startRelay, type TestRelay } from './helpers/relay.ts';
 
 let relay: TestRelay;
 afterEach(async () => {
@@ -10,15 +10,22 @@ afterEach(async () => {
 });
 
 describe('commands that do not come back', () => {
-  it('gives 504 device_timeout when the device never answers', async () => {
-    relay = await startRelay({ env: { DEVICE_COMMAND_TIMEOUT: '1' } });
+  it('gives 504 device_timeout when the device never answers, once the clock reaches the timeout', async () => {
+    relay = await startRelay({ env: { DEVICE_COMMAND_TIMEOUT: '20' } });
+    const clock = relay.clock as FakeClock;
     const { token } = await pair(relay);
     const lamp = await connectDevice(relay, { onCommand: () => null });
-    const started = Date.now();
-    const res = await command(relay, token, 'lamp-1', { action: 'turn_on' });
+    let settled = false;
+    const pending = command(relay, token, 'lamp-1', { action: 'turn_on' }).finally(() => (settled = true));
+    await eventually(() => lamp.commands.length === 1);
+    clock.advance(19_999);
+    // A full request through the relay as a barrier: a timeout fired early would have answered by now.
+    expect((await getJson(`${relay.url}/api/v1/devices`, token)).status).toBe(200);
+    expect(settled).toBe(false);
+    clock.advance(1);
+    const res = await pending;
     expect(res.status).toBe(504);
     expect(res.body.error.code).toBe('device_timeout');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(lamp.commands).toHaveLength(1);
   });
 
@@ -41,9 +48,9 @@ describe('commands that do not come back', () => {
   it('fails a command caught by a replacement connection, and the device stays online', async () => {
     relay = await startRelay({ env: { DEVICE_COMMAND_TIMEOUT: '20' } });
     const { token } = await pair(relay);
-    await connectDevice(relay, { onCommand: () => null });
+    const first = await connectDevice(relay, { onCommand: () => null });
     const pending = command(relay, token, 'lamp-1', { action: 'turn_on' });
-    await sleep(200);
+    await eventually(() => first.commands.length === 1);
     const replacement = await connectDevice(relay);
     const res = await pending;
     expect(res.status).toBe(409);
@@ -114,7 +121,7 @@ describe('Idempotency-Key', () => {
     expect(lock.commands).toHaveLength(1);
 
     lock.socket.close();
-    await sleep(200);
+    await eventually(async () => (await getJson(`${relay.url}/api/v1/devices/lock-1`, token)).body.online === false);
     const offline = await command(relay, token, 'lock-1', { action: 'lock' }, { 'idempotency-key': 'later' });
     expect(offline.status).toBe(409);
     const back = await connectDevice(relay, { deviceId: 'lock-1', actions: ['lock'], onCommand: () => ({ ok: true, state: { locked: true } }) });
@@ -154,7 +161,7 @@ describe('devices over dashboard and kiosk sockets', () => {
     expect(b).toEqual(a);
     expect(lamp.commands).toHaveLength(2);
     lamp.socket.close();
-    await sleep(200);
+    await eventually(async () => (await getJson(`${relay.url}/api/v1/devices/lamp-1`, token)).body.online === false);
     expect(await codes({ deviceId: 'lamp-1', action: 'turn_on' })).toBe('device_offline');
   });
 

@@ -103,7 +103,9 @@ describe('pairing with a six-digit code', () => {
     const codeArrives = nextEvent(kiosk, 'pairing:code');
     await postJson(`${relay.url}/api/v1/pairing/code`, { serial: 'home-1' });
     await codeArrives;
-    await new Promise((r) => setTimeout(r, 200));
+    // One round trip on each socket: whatever the code's single emit sent them arrives before the answer.
+    await emitAck(otherKiosk, 'grants:list');
+    await emitAck(dashboard, 'devices:list');
     expect(seen).toEqual([]);
   });
 

@@ -1,9 +1,12 @@
 import QRCode from 'qrcode';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/clock.ts';
+import type { FakeClock } from '../src/clock.ts';
 import { bearer, createSession, sessionUrl } from './helpers/qr.ts';
 import { closeSockets, getJson, pair, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
 import { openSse } from './helpers/sse.ts';
+
+/** The default QR_SCAN_ROTATION (30 s); the rotation runs on the relay's clock, so moving it rotates. */
+const ROTATION_MS = 30_000;
 
 describe('QR scan id rotation while pending', () => {
   let relay: TestRelay | undefined;
@@ -14,11 +17,13 @@ describe('QR scan id rotation while pending', () => {
   });
 
   it('an old photo of the QR is worthless: the scan id rotates, the old one finds nothing, the new one works', async () => {
-    relay = await startRelay({ clock: systemClock, env: { QR_SCAN_ROTATION: '1' } });
+    relay = await startRelay();
+    const clock = relay.clock as FakeClock;
     const phone = await pair(relay);
     const session = await createSession(relay);
     const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));
     await stream.next('CONNECT');
+    clock.advance(ROTATION_MS);
     const qr = await stream.next('QR', 4000);
     expect(qr.id).toBeUndefined();
     const { scanId, approveUrl, qrSvgUrl } = qr.data;
@@ -37,16 +42,19 @@ describe('QR scan id rotation while pending', () => {
     expect(looked.status).toBe(200);
     const held = latest();
     const qrEvents = stream.events.filter((e) => e.event === 'QR').length;
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(stream.events.filter((e) => e.event === 'QR').length).toBe(qrEvents);
+    // Three rotation periods pass: a rotation would void `held`, so the approval below would find nothing.
+    clock.advance(3 * ROTATION_MS);
     expect((await postJson(sessionUrl(relay, held, '/approve'), {}, bearer(phone.token))).status).toBe(200);
     expect((await stream.next('COMPLETE')).data.token).toEqual(expect.any(String));
+    expect(stream.events.filter((e) => e.event === 'QR').length).toBe(qrEvents);
   });
 
   it('a reconnecting stream is told the current scan id at once', async () => {
-    relay = await startRelay({ clock: systemClock, env: { QR_SCAN_ROTATION: '1' } });
+    relay = await startRelay();
     const session = await createSession(relay);
     const first = await openSse(sessionUrl(relay, session.sessionId, '/events'));
+    await first.next('CONNECT');
+    (relay.clock as FakeClock).advance(ROTATION_MS);
     await first.next('QR', 4000);
     first.close();
     const second = await openSse(sessionUrl(relay, session.sessionId, '/events'));

@@ -54,7 +54,8 @@ describe('QR streams over time', () => {
   });
 
   it('fails an open stream with "expired" when the clock passes the TTL, then forgets the session', async () => {
-    relay = await startRelay({ env: { QR_PING_INTERVAL: '1' } });
+    // The default ping (10 s) is longer than the wait below: the clock's own expiry timer must end the stream.
+    relay = await startRelay();
     const phone = await pair(relay);
     const session = await createSession(relay);
     const stream = await openSse(sessionUrl(relay, session.sessionId, '/events'));

@@ -36,6 +36,8 @@ export class Idempotency {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly deps: IdempotencyDeps) {
+    // Real time on purpose: a duplicate polls for the first attempt's answer, which arrives in real time
+    // (from this or another instance); the key's own expiry is the store's, against the clock.
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 

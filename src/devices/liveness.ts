@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.ts';
+import type { Clock, Timer } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { keys } from '../store/keys.ts';
@@ -38,7 +38,7 @@ export interface LivenessOptions {
 export class InstanceLiveness {
   private readonly heartbeatMs: number;
   private readonly deadAfterMs: number;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   /** Real time since which our own beats have succeeded without a gap; null after a failure. */
   private healthySince: number | null = null;
   private ticking = false;
@@ -52,14 +52,13 @@ export class InstanceLiveness {
   async start(): Promise<void> {
     await this.tick();
     if (this.closed) return;
-    this.timer = setInterval(() => void this.tick(), this.heartbeatMs);
-    this.timer.unref();
+    this.timer = this.options.realClock.setInterval(() => void this.tick(), this.heartbeatMs);
   }
 
   /** Stops beating. The record stays: a graceful stop's sockets say goodbye themselves, and if they could not, the survivors sweep. */
   close(): void {
     this.closed = true;
-    clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 

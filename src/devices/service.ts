@@ -61,7 +61,7 @@ export class DeviceService {
       publish: (serial, record, volatile) => deps.events.toHome(serial, 'device:state', toView(record), { volatile }),
     });
     this.registry = new DeviceRegistry({ store, clock, limits: { maxPerHome: config.maxDevicesPerHome } });
-    this.dispatcher = new CommandDispatcher({ link, pubsub: store, logger, timeoutMs: config.deviceCommandTimeoutMs });
+    this.dispatcher = new CommandDispatcher({ link, pubsub: store, clock, logger, timeoutMs: config.deviceCommandTimeoutMs });
     this.idempotency = new Idempotency({ store, clock, attemptMs: config.deviceCommandTimeoutMs });
   }
 

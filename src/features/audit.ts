@@ -14,6 +14,7 @@ export const auditFeature: FeatureFactory = ({ deps, services }) => {
       .prune()
       .then((n) => n && deps.logger.info({ pruned: n }, 'old audit entries pruned'))
       .catch((err: unknown) => deps.logger.warn({ err }, 'audit pruning failed'));
+  // Real time on purpose: prune() compares entries against the clock, the timer only says how often to look.
   const timer = setInterval(prune, PRUNE_EVERY_MS);
   timer.unref();
   prune();

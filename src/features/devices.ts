@@ -71,6 +71,7 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
         .catch((err: unknown) => logger.warn({ err }, 'device reconcile failed'))
         .then(prune)
         .finally(() => mqtt.start(devices));
+      // Real time on purpose: the prune compares against the clock; the timer only says how often to look.
       pruneTimer = setInterval(prune, config.devicePruneIntervalMs);
       pruneTimer.unref();
     },

@@ -1,5 +1,5 @@
 import { isoAt } from '../clock.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock, Timer } from '../clock.ts';
 import { randomId } from '../crypto.ts';
 import type { Logger } from '../logger.ts';
 import type { PubSub, Unsubscribe } from '../store/types.ts';
@@ -37,8 +37,6 @@ export interface LiveCounts {
 
 /** Two: the browser's stream and one reconnect overlapping it. Anything more is a watcher too many. */
 export const MAX_STREAMS_PER_SESSION = 2;
-/** Node timers overflow past ~24.8 days. */
-const MAX_TIMER_MS = 2_147_000_000;
 
 /** A lease outlives three missed renewals, so a crashed instance's streams free their slots soon. */
 export const leaseTtlOf = (pingIntervalMs: number) => Math.max(3 * pingIntervalMs, 3000);
@@ -47,16 +45,17 @@ export const leaseTtlOf = (pingIntervalMs: number) => Math.max(3 * pingIntervalM
  * One client watching one session. It subscribes before it reads, so no change can fall between
  * the read and the subscription; every notice (and every ping tick) re-reads the record, and the
  * progress level makes repeated reads harmless. When the record says approved, the stream tries
- * the store's deliver-once step; only the winner writes COMPLETE. Real timers schedule; the
- * injected clock decides.
+ * the store's deliver-once step; only the winner writes COMPLETE. Expiry and scan-id rotation
+ * are domain time and run on the injected clock (a test moves it and they fire); the ping is a
+ * transport keep-alive for proxies and browsers, which only real time means anything to.
  */
 export class QrStream {
   private seen: number;
   private sink: QrSink | undefined;
   private unsubscribe: Unsubscribe | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
-  private expiryTimer: NodeJS.Timeout | undefined;
-  private rotateTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: Timer | undefined;
+  private rotateTimer: Timer | undefined;
   /** The scan id this stream's client was last told (create response or a QR event). */
   private scanId: string | undefined;
   private closed = false;
@@ -115,8 +114,8 @@ export class QrStream {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pingTimer);
-    clearTimeout(this.expiryTimer);
-    clearInterval(this.rotateTimer);
+    this.expiryTimer?.cancel();
+    this.rotateTimer?.cancel();
     this.pingTimer = undefined;
     this.expiryTimer = undefined;
     this.rotateTimer = undefined;
@@ -149,14 +148,15 @@ export class QrStream {
   }
 
   private schedule(expiresAt: number): void {
+    // Real time on purpose: the ping keeps idle proxies and browsers from dropping the connection.
     this.pingTimer = setInterval(() => {
       this.sink?.send('ping', { time: isoAt(this.deps.clock.now()) });
       this.hold().catch(() => undefined);
-      // Each tick also re-reads: a lost pub/sub notice (or a moved clock) is caught within one interval.
+      // Each tick also re-reads: a lost pub/sub notice is caught within one interval.
       void this.sync();
     }, this.deps.pingIntervalMs);
     // The rotation lands as a store change, which every stream of the session announces as QR.
-    this.rotateTimer = setInterval(() => {
+    this.rotateTimer = this.deps.clock.setInterval(() => {
       if (this.scanId && !this.closed) {
         this.deps.qr.rotate(this.id, this.scanId).catch((err) => this.deps.logger.warn({ err, session: sessionRef(this.id) }, 'qr scan id rotation failed'));
       }
@@ -165,14 +165,14 @@ export class QrStream {
   }
 
   private armExpiry(expiresAt: number): void {
-    const wait = Math.min(Math.max(0, expiresAt - this.deps.clock.now()), MAX_TIMER_MS);
-    this.expiryTimer = setTimeout(() => {
+    // Due at the instant the session stops being live (`expiresAt > now`). Real timers run on a
+    // monotonic clock and may fire a hair before Date.now() gets there: then wait out the rest.
+    this.expiryTimer = this.deps.clock.setTimeout(() => {
       this.expiryTimer = undefined;
       if (this.closed) return;
-      // The clock decides; a clock that has not reached the expiry yet (tests, drift) waits again.
       if (this.deps.clock.now() < expiresAt) return this.armExpiry(expiresAt);
       void this.sync();
-    }, wait + 10);
+    }, expiresAt - this.deps.clock.now());
   }
 
   private async sync(): Promise<void> {

@@ -72,6 +72,7 @@ export function watchSlowConsumers(io: Server, namespaces: readonly string[], de
     conn.close(true);
     ws?.terminate?.();
   };
+  // Real time on purpose: socket buffers fill and drain in real time, whatever a test's clock says.
   const timer = setInterval(sweep, deps.everyMs ?? SWEEP_EVERY_MS);
   timer.unref();
   return { sweep, stop: () => clearInterval(timer) };

@@ -140,6 +140,7 @@ export class SqliteStore extends LocalPubSub implements Store {
       refreshSweep: db.prepare('DELETE FROM refresh_tokens WHERE expires_at <= ?'),
     };
     // Old rate-limit windows and expired refresh tokens are dead weight; a minute's lag is harmless.
+    // Real time on purpose: reads already compare against the clock, so the sweep decides no expiry.
     this.sweepTimer = setInterval(() => this.sweep(), 60_000);
     this.sweepTimer.unref();
   }

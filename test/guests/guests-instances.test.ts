@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket as ClientSocket } from 'socket.io-client';
-import { systemClock } from '../../src/clock.ts';
+import { type FakeClock, systemClock } from '../../src/clock.ts';
 import { useClusters } from '../helpers/cluster.ts';
 import { command } from '../helpers/devices.ts';
 import { type RedisRelay, redisServerBinary, startRedisRelay } from '../helpers/redis.ts';
-import { closeSockets, connectDashboard, connectKiosk, getJson, HUB_KEY, JWT_SECRET, nextEvent, postJson, startRelay, tempDir, type TestRelay } from '../helpers/relay.ts';
+import { closeSockets, connectDashboard, connectKiosk, emitAck, getJson, HUB_KEY, JWT_SECRET, nextEvent, postJson, startRelay, tempDir, type TestRelay } from '../helpers/relay.ts';
 import { describeWith } from '../helpers/requires.ts';
 import { claim, HOUR, lampAndLock, lightOnly, ownerAndGuest } from './helpers.ts';
 
@@ -58,19 +58,27 @@ describe('guest grants end at notAfter (one relay, real clock)', () => {
     await expectCutAtNotAfter([relay], guest.token, guest.refreshToken, notAfter, [socket]);
   });
 
-  it('before notBefore a guest sees no device and hears no event; from then on it does', async () => {
-    relay = await startRelay({ clock: systemClock });
+  it('before notBefore a guest sees no device and hears no event; from then on it does (the clock moves, nothing sleeps)', async () => {
+    relay = await startRelay();
+    const clock = relay.clock as FakeClock;
     const { lamp } = await lampAndLock(relay);
-    const notBefore = Date.now() + 2000;
-    const { guest } = await ownerAndGuest(relay, lightOnly(Date.now() + HOUR, { notBefore: new Date(notBefore).toISOString() }));
+    const notBefore = clock.now() + 2000;
+    const { guest, owner } = await ownerAndGuest(relay, lightOnly(clock.now() + HOUR, { notBefore: new Date(notBefore).toISOString() }));
     const socket = await connectDashboard(relay, guest.token);
-    const heard: number[] = [];
-    socket.on('device:state', () => heard.push(Date.now()));
+    const ownerSocket = await connectDashboard(relay, owner.token);
+    const heard: string[] = [];
+    socket.on('device:state', (d: { id: string }) => heard.push(d.id));
     expect((await getJson(`${relay.url}/api/v1/devices`, guest.token)).body.devices).toEqual([]);
     expect((await command(relay, guest.token, 'hall-light', { action: 'turn_on' })).status).toBe(404);
+    // The owner hearing the state means the room broadcast is done; a round trip on the guest's own
+    // socket then comes back behind anything that broadcast sent it.
+    clock.advance(1999);
+    const ownerHeard = nextEvent(ownerSocket, 'device:state');
     lamp.socket.emit('state', { state: { on: true } });
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, notBefore - Date.now()) + 300));
+    await ownerHeard;
+    expect((await emitAck(socket, 'devices:list')).data.devices).toEqual([]);
     expect(heard).toEqual([]);
+    clock.advance(1);
     expect((await getJson(`${relay.url}/api/v1/devices`, guest.token)).body.devices.map((d: { id: string }) => d.id)).toEqual(['hall-light']);
     const state = nextEvent(socket, 'device:state');
     expect((await command(relay, guest.token, 'hall-light', { action: 'turn_on' })).status).toBe(200);
