@@ -1,10 +1,19 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: `--import tsx` is resolved from the working directory, so children run here. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 const live = new Set<ChildProcess>();
+
+/** As many open files as the hard limit allows (1,048,576 where permitted); `$0` is node. */
+export const RAISE_FD_LIMIT = 'ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
+
+/** The open-file limit a child started with `raiseFdLimit` gets on this machine. */
+export function raisedFdLimit(): number {
+  const out = execFileSync('/bin/bash', ['-c', 'ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n']).toString().trim();
+  return out === 'unlimited' ? Number.POSITIVE_INFINITY : Number(out);
+}
 
 export interface Child {
   readonly process: ChildProcess;
@@ -17,10 +26,16 @@ export interface Child {
 }
 
 /** Forks a TypeScript entry under tsx with an IPC channel; every child is remembered until it exits. */
-export function forkTs(label: string, entry: string, options: { execArgv?: string[]; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Child {
+export function forkTs(
+  label: string,
+  entry: string,
+  options: { execArgv?: string[]; env?: NodeJS.ProcessEnv; args?: string[]; raiseFdLimit?: boolean } = {},
+): Child {
+  const nodeArgs = ['--import', 'tsx', ...(options.execArgv ?? [])];
   const proc = fork(entry, options.args ?? [], {
     cwd: repoRoot,
-    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    // Node cannot setrlimit: bash raises the soft limit, then execs node with the IPC channel intact.
+    ...(options.raiseFdLimit ? { execPath: '/bin/bash', execArgv: ['-c', RAISE_FD_LIMIT, process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -14,8 +14,8 @@ export interface LoadRun<R> {
 }
 
 /** Runs one load client in its own process, so the generator never shares a CPU queue with the server. */
-export function startLoad<R>(client: string, params: unknown): LoadRun<R> {
-  const child: Child = forkTs(`load:${client}`, entry);
+export function startLoad<R>(client: string, params: unknown, options: { raiseFdLimit?: boolean; label?: string } = {}): LoadRun<R> {
+  const child: Child = forkTs(options.label ?? `load:${client}`, entry, { raiseFdLimit: options.raiseFdLimit ?? false });
   const phases = new Map<string, unknown>();
   const phaseWaiters = new Map<string, (data: unknown) => void>();
   let settled = false;

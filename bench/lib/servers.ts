@@ -42,6 +42,8 @@ export interface RunningServer {
   resetLoopDelay(): Promise<void>;
   readLoopDelay(): Promise<LoopDelay>;
   stop(): Promise<void>;
+  /** SIGTERM with whatever is connected: how long the server takes to exit, and how it exited (SIGKILL after `graceMs`). */
+  drain(graceMs: number): Promise<{ ms: number; how: string }>;
 }
 
 export const BENCH_HUB_KEY = 'bench-hub-key-0123456789abcdef';
@@ -64,7 +66,7 @@ export function profileRelayInto(dir: string | null): void {
  */
 export async function startServer(
   kind: ServerKind,
-  options: { store?: 'memory' | 'sqlite' | 'redis'; redisUrl?: string; mode?: RelayMode; env?: Record<string, string> } = {},
+  options: { store?: 'memory' | 'sqlite' | 'redis'; redisUrl?: string; mode?: RelayMode; env?: Record<string, string>; raiseFdLimit?: boolean; execArgv?: string[]; prepare?: (dataDir: string) => Promise<void> } = {},
 ): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
@@ -94,9 +96,11 @@ export async function startServer(
     delete env.LOG_LEVEL;
     delete env.DEMO_DEVICES;
   }
+  // Before the relay opens its store: e.g. homes created in it, as the CLI would.
+  await options.prepare?.(dataDir);
   const label = kind === 'relay' ? `relay (${env.STORE}${options.mode === 'default' ? ', default mode' : ''})` : 'baseline';
   const profile = kind === 'relay' && relayCpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${relayCpuProfileDir}`] : [];
-  const child = forkTs(label, entries[kind], { execArgv: ['--import', preload, '--expose-gc', ...profile], env });
+  const child = forkTs(label, entries[kind], { execArgv: ['--import', preload, '--expose-gc', ...profile, ...(options.execArgv ?? [])], env, raiseFdLimit: options.raiseFdLimit ?? false });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitHealthy(child, url);
@@ -121,6 +125,13 @@ export async function startServer(
     async stop() {
       await stopChild(child, 5000);
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    async drain(graceMs) {
+      const started = performance.now();
+      await stopChild(child, graceMs);
+      const ms = performance.now() - started;
+      rmSync(dataDir, { recursive: true, force: true });
+      return { ms, how: await child.exited };
     },
   };
 }

@@ -7,11 +7,11 @@ export interface BoundedResult<T> {
 /**
  * Opens `count` long-lived things (sockets, streams) with at most `concurrency` attempts in flight
  * and an overall deadline; stops after `maxFailures` so a broken server fails fast instead of
- * timing out 10,000 times.
+ * timing out 10,000 times. With `ratePerSec`, attempts start at that rate at most.
  */
 export async function openBounded<T>(
   count: number,
-  options: { concurrency: number; deadlineMs: number; maxFailures?: number },
+  options: { concurrency: number; deadlineMs: number; maxFailures?: number; ratePerSec?: number },
   open: (index: number, msLeft: number) => Promise<T>,
 ): Promise<BoundedResult<T>> {
   const started = performance.now();
@@ -23,6 +23,11 @@ export async function openBounded<T>(
   const worker = async () => {
     while (next < count && Date.now() < deadline && failures.length < maxFailures) {
       const index = next++;
+      // Paced: attempt i starts no earlier than i/rate seconds in (an arrival rate, not a burst).
+      if (options.ratePerSec) {
+        const wait = started + (index * 1000) / options.ratePerSec - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
       try {
         items.push(await open(index, deadline - Date.now()));
       } catch (err) {

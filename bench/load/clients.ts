@@ -1,5 +1,6 @@
 import { commandClient } from './commands.ts';
 import { fanoutClient } from './fanout.ts';
+import { idlePacedClient } from './idle-paced.ts';
 import { idleSocketsClient } from './idle-sockets.ts';
 import { mqttCommandClient } from './mqtt-commands.ts';
 import { pairingClient } from './pairing.ts';
@@ -14,6 +15,7 @@ export const clients: Record<string, LoadClient> = {
   'mqtt-commands': mqttCommandClient,
   throughput: throughputClient,
   'idle-sockets': idleSocketsClient,
+  'idle-paced': idlePacedClient,
   fanout: fanoutClient,
   sse: sseClient,
 };

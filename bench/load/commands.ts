@@ -29,7 +29,7 @@ export async function commandClient(raw: unknown, ctx: LoadContext): Promise<Seq
     ack?.({ ok: true, state: { on, level: 0 } });
   });
   try {
-    const token = await pairOnce(dialect, http, kiosk);
+    const token = await pairOnce(dialect, http, kiosk, target.kind === 'relay' ? target.serial : undefined);
     const headers = { authorization: `Bearer ${token}` };
     const path = dialect.commandPath(DEVICE_ID);
     const once = async () => expectStatus(await http.send('POST', path, { body: { action: 'toggle' }, headers }), 200, 'command');

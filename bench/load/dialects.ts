@@ -11,8 +11,9 @@ export interface Dialect {
   dashboard(target: Target, token: string, localAddress?: string): SocketSpec;
   /** The event that carries a fresh pairing code to the kiosk. */
   codeEvent: string;
-  requestCode(http: HttpClient): Promise<void>;
-  claim(http: HttpClient, code: string): Promise<string>;
+  /** `serial`: which home (the relay needs it once it has more than one). */
+  requestCode(http: HttpClient, serial?: string): Promise<void>;
+  claim(http: HttpClient, code: string, serial?: string): Promise<string>;
   /** Authenticated read used for throughput; the relay's depends on which features have landed. */
   readPath(feature: 'devices' | 'me'): string;
   commandPath(deviceId: string): string;
@@ -33,11 +34,11 @@ const relay: Dialect = {
   device: (t, id, la) => ({ url: `${t.url}/device`, auth: { serial: t.serial, hubKey: t.hubKey, ...deviceAuth(id) }, ...at(la) }),
   dashboard: (t, token, la) => ({ url: t.url, auth: { token }, ...at(la) }),
   codeEvent: 'pairing:code',
-  async requestCode(http) {
-    expectStatus(await http.send('POST', '/api/v1/pairing/code', { body: { clientName: 'bench' } }), 202, 'pairing code');
+  async requestCode(http, serial) {
+    expectStatus(await http.send('POST', '/api/v1/pairing/code', { body: { clientName: 'bench', ...(serial ? { serial } : {}) } }), 202, 'pairing code');
   },
-  async claim(http, code) {
-    const res = expectStatus(await http.send('POST', '/api/v1/pairing/claim', { body: { code, clientName: 'bench' } }), 201, 'pairing claim');
+  async claim(http, code, serial) {
+    const res = expectStatus(await http.send('POST', '/api/v1/pairing/claim', { body: { code, clientName: 'bench', ...(serial ? { serial } : {}) } }), 201, 'pairing claim');
     return res.body.token as string;
   },
   readPath: (feature) => (feature === 'devices' ? '/api/v1/devices' : '/api/v1/me'),
@@ -63,8 +64,8 @@ const baseline: Dialect = {
 export const dialects: Record<ServerKind, Dialect> = { relay, baseline };
 
 /** The whole pairing round trip as a user does it: ask, read the code off the kiosk, claim it. */
-export async function pairOnce(dialect: Dialect, http: HttpClient, kiosk: Socket): Promise<string> {
+export async function pairOnce(dialect: Dialect, http: HttpClient, kiosk: Socket, serial?: string): Promise<string> {
   // Both sides at once: the code may reach the kiosk before or after the HTTP answer.
-  const [{ code }] = await Promise.all([nextEvent<{ code: string }>(kiosk, dialect.codeEvent), dialect.requestCode(http)]);
-  return dialect.claim(http, code);
+  const [{ code }] = await Promise.all([nextEvent<{ code: string }>(kiosk, dialect.codeEvent), dialect.requestCode(http, serial)]);
+  return dialect.claim(http, code, serial);
 }

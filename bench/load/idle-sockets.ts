@@ -27,7 +27,7 @@ export interface IdleResult {
  * the baseline gets plain sockets. Devices connect first: each device joining announces itself
  * to the home, and announcing to thousands of idle dashboards is not what this scenario measures.
  */
-function plan(dialect: Dialect, target: Target, token: string, count: number, withDevices: boolean, prefix: string): { specs: SocketSpec[]; mix: Record<string, number> } {
+export function plan(dialect: Dialect, target: Target, token: string, count: number, withDevices: boolean, prefix: string): { specs: SocketSpec[]; mix: Record<string, number> } {
   const source = (i: number) => LOOPBACK_SOURCES[i % LOOPBACK_SOURCES.length];
   if (target.kind === 'baseline') {
     return { specs: Array.from({ length: count }, (_, i) => dialect.kiosk(target, source(i))), mix: { plain: count } };

@@ -4,6 +4,9 @@ import { openBounded } from './bounded.ts';
 /** Loopback source addresses to spread connections over, so 10,000 sockets never run out of ephemeral ports. */
 export const LOOPBACK_SOURCES = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
 
+/** `count` loopback source addresses 127.0.0.1…: each gives ~28,000 ephemeral ports towards one server port. */
+export const loopbackSources = (count: number): string[] => Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
+
 export interface SocketSpec {
   /** Full URL including the namespace, e.g. http://127.0.0.1:3000/kiosk */
   url: string;
@@ -39,7 +42,7 @@ export interface ConnectManyResult {
 /** Connects every spec, bounded in flight and in time (see openBounded). */
 export async function connectMany(
   specs: readonly SocketSpec[],
-  options: { concurrency: number; deadlineMs: number; maxFailures?: number },
+  options: { concurrency: number; deadlineMs: number; maxFailures?: number; ratePerSec?: number },
 ): Promise<ConnectManyResult> {
   const run = await openBounded(specs.length, options, (i, msLeft) => connectSocket(specs[i] as SocketSpec, Math.max(1000, msLeft)));
   return { sockets: run.items, failures: run.failures, elapsedMs: run.elapsedMs };

@@ -1,5 +1,6 @@
 import { commands } from './commands.ts';
 import { fanout } from './fanout.ts';
+import { idle100k } from './idle-100k.ts';
 import { idleSockets } from './idle-sockets.ts';
 import { mqttCommands } from './mqtt-commands.ts';
 import { multiInstance } from './multi-instance.ts';
@@ -9,4 +10,4 @@ import { sse } from './sse.ts';
 import type { Scenario } from './types.ts';
 
 /** In the issue's order; `--only <name>` picks by `name`. */
-export const scenarios: Scenario[] = [pairing, commands, mqttCommands, readThroughput, idleSockets, fanout, sse, multiInstance];
+export const scenarios: Scenario[] = [pairing, commands, mqttCommands, readThroughput, idleSockets, idle100k, fanout, sse, multiInstance];

@@ -1,10 +1,11 @@
 import { AppError } from '../errors.ts';
 import type { Principal } from '../grants/service.ts';
-import type { Clock, Timer } from '../clock.ts';
+import type { Timer } from '../clock.ts';
 import type { DashboardEmitEvents } from '../contract/socket-events.ts';
 import type { RealtimeContext } from './context.ts';
 import type { DashboardNamespace, DashboardSocket } from './events.ts';
 import { refusal } from './ack.ts';
+import { ExpiryWheel } from './expiry-wheel.ts';
 import { dashboardRoomsOf, joinHomeRooms, mergedSnapshot } from './resume.ts';
 import { rooms } from './rooms.ts';
 import { socketOrigin } from './socket-origin.ts';
@@ -37,6 +38,8 @@ export function attachDashboard(
     }
   });
 
+  // One timer for every dashboard's expiry, not one per socket (issue 16: 100,000 sockets).
+  const wheel = new ExpiryWheel(clock);
   nsp.on('connection', (socket) => {
     const { principal } = socket.data;
     const { serial } = principal.grant;
@@ -54,8 +57,8 @@ export function attachDashboard(
     if (notBefore > clock.now()) start.timer = clock.setTimeout(() => void joinHome(), notBefore - clock.now());
     else void joinHome();
     // A guest is cut at notAfter (told `grant:expired`), its token having ended a moment before.
-    if (guest) disconnectAtExpiry(socket, Date.parse(guest.notAfter), clock, expiry, 'grant:expired', { grantId: principal.grant.id, notAfter: guest.notAfter });
-    else disconnectAtExpiry(socket, principal.claims.exp * 1000, clock, expiry, 'token:expired', {});
+    if (guest) expiry.timer = disconnectAtExpiry(socket, Date.parse(guest.notAfter), wheel, 'grant:expired', { grantId: principal.grant.id, notAfter: guest.notAfter });
+    else expiry.timer = disconnectAtExpiry(socket, principal.claims.exp * 1000, wheel, 'token:expired', {});
     socket.on('disconnect', () => {
       expiry.timer?.cancel();
       start.timer?.cancel();
@@ -81,14 +84,13 @@ function notBeforeOf({ grant }: Principal): number {
 function disconnectAtExpiry<E extends 'grant:expired' | 'token:expired'>(
   socket: DashboardSocket,
   expiresAt: number,
-  clock: Clock,
-  holder: { timer: Timer | undefined },
+  wheel: ExpiryWheel,
   event: E,
   ...payload: Parameters<DashboardEmitEvents[E]>
-): void {
-  // The clock's timer: a fake clock moved past expiresAt fires it at once (tests never wait for it).
-  holder.timer = clock.setTimeout(() => {
+): Timer {
+  // The wheel runs on the injected clock: a fake clock moved past expiresAt fires it at once (tests never wait for it).
+  return wheel.schedule(expiresAt, () => {
     socket.emit(event, ...payload);
     socket.disconnect();
-  }, expiresAt - clock.now());
+  });
 }
