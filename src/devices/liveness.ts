@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { keys } from '../store/keys.ts';
 
-const INDEX_KEY = 'instances:index';
+const INDEX_KEY = keys.instanceIndex;
 const beatKey = keys.instanceBeat;
 const sweptKey = keys.instanceSwept;
 /** How long liveness records are kept by the store; refreshed on every beat. */

@@ -16,10 +16,14 @@ export const keys = {
   deviceRecord: (serial: string, id: string) => `devices:record:${serial}:${id}`,
   /** Ends with ":" so that it is a prefix of every record of the scope, and of nothing else. */
   idempotencyPrefix: (scope: string) => `devices:idem:${scope}:`,
+  /** Every instance id that ever beat (the sweep's work list). */
+  instanceIndex: 'instances:index',
   instanceBeat: (id: string) => `instances:beat:${id}`,
   instanceSwept: (id: string) => `instances:swept:${id}`,
   rateLimitPrefix: (bucket: string, subject: string) => `rl:${bucket}:${subject}:`,
   handshakeFailures: (client: string, windowStart: number) => `hs-fail:${client}:${windowStart}`,
+  /** Serials that have a bridge (the manager's work list). */
+  mqttBridges: 'mqtt:bridges',
   mqttBridge: (serial: string) => `mqtt:bridge:${serial}`,
   mqttLease: (serial: string) => `mqtt:lease:${serial}`,
   /** A home's resume log (Redis only) and its epoch and last offset; one hash tag, one cluster slot. */

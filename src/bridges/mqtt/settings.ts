@@ -26,7 +26,7 @@ export interface BridgeSummary {
   origin: 'env' | 'store';
 }
 
-const INDEX_KEY = 'mqtt:bridges';
+const INDEX_KEY = keys.mqttBridges;
 const bridgeKey = keys.mqttBridge;
 /** Bridge settings are configuration: kept until removed. */
 const KEEP_MS = 100 * 365 * 24 * 3600_000;
