@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { parseTrustProxy } from './net/trust-proxy.ts';
+import { splitList } from './text-list.ts';
 import { resolveDataDir } from './paths.ts';
 
 /** A duration variable: "30h", "180s", "5000ms", or a bare number meaning `bareUnit`. Kept as milliseconds. */
@@ -27,7 +28,7 @@ const flag = (fallback: boolean) =>
 
 /** "h1:7000, redis://h2:7001" → redis:// URLs; null when an entry is not host:port or a redis(s) URL. */
 export function clusterNodeUrls(list: string): string[] | null {
-  const entries = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = splitList(list);
   if (entries.length === 0) return null;
   const urls: string[] = [];
   for (const entry of entries) {
@@ -251,12 +252,6 @@ export interface Config {
 export const mqttDriverNames = ['zigbee2mqtt', 'tasmota', 'shelly', 'homeassistant'] as const;
 export type MqttDriverName = (typeof mqttDriverNames)[number];
 
-const splitList = (raw: string): string[] =>
-  raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -324,19 +319,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     deviceCommandTimeoutMs: e.DEVICE_COMMAND_TIMEOUT,
     qrSessionTtlMs: e.QR_SESSION_TTL,
     qrPingIntervalMs: e.QR_PING_INTERVAL,
-    corsOrigins: Object.freeze(
-      e.CORS_ORIGINS.split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+    corsOrigins: Object.freeze(splitList(e.CORS_ORIGINS)),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     demoDevices: e.DEMO_DEVICES,
-    allowedHosts: Object.freeze(
-      e.ALLOWED_HOSTS.split(',')
-        .map((s) => s.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+    allowedHosts: Object.freeze(splitList(e.ALLOWED_HOSTS.toLowerCase())),
     qrScanRotationMs: e.QR_SCAN_ROTATION,
     metricsToken: e.METRICS_TOKEN,
     deviceStateRate: Object.freeze({ perSecond: e.DEVICE_STATE_RATE, burst: e.DEVICE_STATE_BURST ?? Math.max(1, Math.ceil(e.DEVICE_STATE_RATE * 2)) }),

@@ -2,6 +2,7 @@ import { systemClock } from '../clock.ts';
 import { mqttDriverNames } from '../config.ts';
 import { brokerUrlSchema, BridgeSettingsStore, redactUrl } from '../bridges/mqtt/settings.ts';
 import { type CliIo, withStore } from './homes.ts';
+import { splitList } from '../text-list.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -64,7 +65,7 @@ function parseOptions(rest: string[]): { drivers?: string[]; username?: string }
   for (let i = 0; i < rest.length; i += 2) {
     const [flag, value] = [rest[i], rest[i + 1]];
     if (value === undefined || value.startsWith('--')) return `${flag} needs a value.`;
-    if (flag === '--drivers') out.drivers = value.split(',').map((d) => d.trim()).filter(Boolean);
+    if (flag === '--drivers') out.drivers = splitList(value);
     else if (flag === '--username') out.username = value;
     else if (flag === '--password') return 'Passwords are never arguments (they would show in ps and shell history): set MQTT_PASSWORD.';
     else return `Unknown option ${flag}.`;

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import proxyaddr from 'proxy-addr';
+import { splitList } from '../text-list.ts';
 
 /** proxy-addr's names for well-known ranges (each a set of addresses, not "everyone"). */
 const namedRanges = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -19,7 +20,7 @@ export function parseTrustProxy(raw: string): { value: number | readonly string[
   if (['true', 'yes', 'on', '*', 'all'].includes(text.toLowerCase())) {
     return `"${raw}" would believe X-Forwarded-For from anyone, so any client could pick its address; ${advice}`;
   }
-  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = splitList(text);
   for (const entry of entries) {
     const problem = entryProblem(entry);
     if (problem) return `${problem}; ${advice}`;
