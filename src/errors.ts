@@ -12,7 +12,6 @@ export const errorCodes = {
   code_expired: { status: 401, message: 'There is no active pairing code; request a new one.' },
   home_not_found: { status: 404, message: 'No such home.' },
   grant_not_found: { status: 404, message: 'No such grant.' },
-  invite_not_found: { status: 404, message: 'No such guest invite.' },
   device_not_found: { status: 404, message: 'No such device.' },
   session_not_found: { status: 404, message: 'No such QR session.' },
   forbidden_origin: { status: 403, message: 'Cross-site requests that change state are refused; this origin is not in CORS_ORIGINS.' },
