@@ -1,24 +1,25 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Express } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { createApp } from './app.ts';
-import { auditFeature } from './features/audit.ts';
-import { guestsFeature } from './features/guests.ts';
-import { devicesFeature } from './features/devices.ts';
-import { answerClientErrors } from './http/client-errors.ts';
 import type { Feature, FeatureFactory } from './feature.ts';
+import { auditFeature } from './features/audit.ts';
+import { devicesFeature } from './features/devices.ts';
+import { guestsFeature } from './features/guests.ts';
 import { qrFeature } from './features/qr.ts';
+import { answerClientErrors } from './http/client-errors.ts';
 import { attachDashboard } from './realtime/dashboard-namespace.ts';
+import { type RelaySocketServer, relayNamespaces } from './realtime/events.ts';
 import { SocketHomeEvents } from './realtime/home-events.ts';
 import { watchHomes } from './realtime/home-watch.ts';
 import { attachKiosk } from './realtime/kiosk-namespace.ts';
 import { namespaces } from './realtime/rooms.ts';
-import { type RelaySocketServer, relayNamespaces } from './realtime/events.ts';
 import { watchSlowConsumers } from './realtime/slow-consumers.ts';
 import { socketOrigin, type TrustProxy } from './realtime/socket-origin.ts';
-import { MemoryHomeEventLog } from './store/event-log.ts';
+import { coalesceWrites } from './realtime/write-coalescing.ts';
 import { buildServices, type Deps, type Services } from './services.ts';
+import { MemoryHomeEventLog } from './store/event-log.ts';
 
 export interface RelayServer {
   readonly httpServer: HttpServer;
@@ -70,6 +71,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins] } : undefined,
     ...(options.adapter ? { adapter: options.adapter } : {}),
   });
+  coalesceWrites(io);
   // Shared by instances on Redis; a single node keeps its log in memory (its sockets are all here).
   const eventLog = deps.store.openEventLog?.(config.resume) ?? new MemoryHomeEventLog(clock, config.resume);
   const events = new SocketHomeEvents(io, { events: eventLog, logger });
