@@ -60,6 +60,24 @@ function logContract(name: string, open: () => Open): void {
       expect(await log.read('h', { epoch, offset: 5 })).toMatchObject({ status: 'ok', entries: [{ offset: 6 }] });
       await log.close?.();
     });
+
+    it('holds exactly the cap across many appends (the memory log drops its extra entries in batches)', async () => {
+      const clock = new FakeClock(Date.now());
+      const log = await open()(clock, { windowMs: 60_000, maxEntries: 10 });
+      for (let n = 1; n <= 250; n++) {
+        await log.append('h', entry(n));
+        if (n % 37 !== 0 && n !== 250) continue;
+        const { epoch } = (await log.read('h', null)).position;
+        const kept = Math.min(n, 10);
+        const ok = await log.read('h', { epoch, offset: n - kept });
+        expect(ok.status === 'ok' && ok.entries.map((e) => e.offset)).toEqual(Array.from({ length: kept }, (_, i) => n - kept + 1 + i));
+        if (n > 10) {
+          const gone = await log.read('h', { epoch, offset: n - 11 });
+          expect(gone.status === 'gone' && gone.retained.map((e) => e.offset)).toEqual(Array.from({ length: 10 }, (_, i) => n - 9 + i));
+        }
+      }
+      await log.close?.();
+    });
   });
 }
 
