@@ -29,7 +29,10 @@ export interface Feature {
   dashboardSnapshot?: DashboardSnapshot;
   /** Runs once Socket.IO exists: for namespaces the feature owns. */
   attach?(io: RelaySocketServer): void;
+  /** On close, before the sockets go: stop timers and streams, finish in-flight work. */
   close?(): void | Promise<void>;
+  /** On close, once every socket of this instance is gone: bulk work for what they held. */
+  socketsClosed?(): Promise<void>;
 }
 
 export type FeatureFactory = (context: FeatureContext) => Feature;

@@ -9,6 +9,7 @@ import { devicesFeature } from './features/devices.ts';
 import { guestsFeature } from './features/guests.ts';
 import { qrFeature } from './features/qr.ts';
 import { answerClientErrors } from './http/client-errors.ts';
+import { closeSocketsAtOnce } from './realtime/close-sockets.ts';
 import { attachDashboard } from './realtime/dashboard-namespace.ts';
 import { type RelaySocketServer, relayNamespaces } from './realtime/events.ts';
 import { SocketHomeEvents } from './realtime/home-events.ts';
@@ -123,15 +124,18 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
       homeWatch.stop();
       slowConsumers.stop();
       for (const feature of features) await feature.close?.();
-      // io.close() disconnects every socket and closes the http server, which then waits for every
-      // TCP connection to end. Idle keep-alives are dropped now; connections that never sent a request
+      // Every socket is disconnected and the http server closed, which then waits for every TCP
+      // connection to end. Idle keep-alives are dropped now; connections that never sent a request
       // (browsers and fetch open them ahead of time) are invisible to Node's idle tracking, so every
       // connection still open after a short grace for in-flight responses is destroyed.
-      const closed = new Promise<void>((resolve) => void io.close(() => resolve()));
+      const closed = closeSocketsAtOnce(io, Object.values(namespaces));
       httpServer.closeIdleConnections();
       const grace = setTimeout(() => {
         for (const connection of connections) connection.destroy();
       }, SHUTDOWN_GRACE_MS);
+      for (const feature of features) await feature.socketsClosed?.();
+      // The events those sent reach the adapter and the resume log before either closes.
+      await events.settled();
       await closed;
       clearTimeout(grace);
     },

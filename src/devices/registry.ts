@@ -12,6 +12,13 @@ import { keys } from '../store/keys.ts';
  */
 const KEPT_MS = 100 * 365 * 24 * 3600_000;
 
+/** One device connection: which socket (or bridge link) the registry may take offline. */
+export interface DeviceConnection {
+  serial: string;
+  deviceId: string;
+  connectionId: string;
+}
+
 export interface RegistryLimits {
   maxPerHome: number;
 }
@@ -86,13 +93,31 @@ export class DeviceRegistry {
    * Marks the device offline if `connectionId` is still its current connection; a replaced socket
    * going away changes nothing. Returns the record when it changed.
    */
-  markOffline(serial: string, id: string, connectionId: string): Promise<DeviceRecord | null> {
+  async markOffline(serial: string, id: string, connectionId: string): Promise<DeviceRecord | null> {
+    const [changed] = await this.markOfflineMany([{ serial, deviceId: id, connectionId }]);
+    return changed?.record ?? null;
+  }
+
+  /**
+   * `markOffline` for many connections in one store operation (a stopping instance's devices).
+   * Each is a compare-and-set on its connection id, so a device that has reconnected meanwhile, on
+   * this or another instance, stays online. Returns the connections whose record changed.
+   */
+  async markOfflineMany<C extends DeviceConnection>(connections: readonly C[]): Promise<{ connection: C; record: DeviceRecord }[]> {
     const now = this.deps.clock.now();
-    return this.deps.store.update<DeviceRecord, DeviceRecord | null>(recordKey(serial, id), (current) => {
-      if (!current?.online || current.connectionId !== connectionId) return { result: null };
+    // A device replaced on this instance can be here twice (old and new socket): whichever is current counts.
+    const byKey = new Map<string, C[]>();
+    for (const c of connections) {
+      const key = recordKey(c.serial, c.deviceId);
+      byKey.set(key, [...(byKey.get(key) ?? []), c]);
+    }
+    const changed = await this.deps.store.updateMany<DeviceRecord, { connection: C; record: DeviceRecord } | null>([...byKey.keys()], (current, key) => {
+      const connection = current?.online ? byKey.get(key)?.find((c) => c.connectionId === current.connectionId) : undefined;
+      if (!current || !connection) return { result: null };
       const next: DeviceRecord = { ...current, online: false, connectionId: null, updatedAt: isoAt(now) };
-      return { next, expiresAt: now + KEPT_MS, result: next };
+      return { next, expiresAt: now + KEPT_MS, result: { connection, record: next } };
     });
+    return changed.filter((c) => c !== null);
   }
 
   /**

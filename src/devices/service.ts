@@ -10,7 +10,7 @@ import type { Store } from '../store/types.ts';
 import { CommandDispatcher } from './dispatch.ts';
 import { Idempotency, type MarkSent } from './idempotency.ts';
 import { type DeviceLink, isHeldBy } from './link.ts';
-import { DeviceRegistry } from './registry.ts';
+import { type DeviceConnection, DeviceRegistry } from './registry.ts';
 import { StateFlow } from './state-flow.ts';
 import {
   type CommandActor,
@@ -173,10 +173,25 @@ export class DeviceService {
 
   /** A device socket went away; only the current connection's departure makes the device offline. */
   async disconnected(serial: string, deviceId: string, connectionId: string): Promise<void> {
-    await this.dispatcher.announceGone({ serial, deviceId, connectionId });
+    for (const { connection } of await this.departed([{ serial, deviceId, connectionId }])) {
+      this.deps.logger.info({ serial: connection.serial, deviceId: connection.deviceId }, 'device offline');
+    }
+  }
+
+  /**
+   * Many device connections went away together (this instance is stopping, another one died):
+   * what `disconnected` does for each, with one registry write for all of them instead of one per
+   * device. Each device still gets its own `device:offline` (kiosks, dashboards and the resume log,
+   * on every instance); one that reconnected meanwhile is left online. Returns those marked offline.
+   */
+  async departed(connections: readonly DeviceConnection[]): Promise<{ connection: DeviceConnection; record: DeviceRecord }[]> {
+    // Commands waiting on these sockets anywhere end now instead of at their timeout.
+    await Promise.all(connections.map((c) => this.dispatcher.announceGone(c)));
     // The latest coalesced state is durable before the device reads as offline.
-    await this.states.flush(serial, deviceId);
-    await this.goOffline(serial, deviceId, connectionId);
+    await Promise.all(connections.map((c) => this.states.flush(c.serial, c.deviceId)));
+    const changed = await this.registry.markOfflineMany(connections);
+    for (const { connection, record } of changed) this.deps.events.toHome(connection.serial, 'device:offline', toView(record));
+    return changed;
   }
 
   /**
@@ -192,15 +207,13 @@ export class DeviceService {
    * commands still waiting on them anywhere end now instead of at their timeout.
    */
   async instanceGone(instanceId: string, serials: string[]): Promise<number> {
-    let gone = 0;
+    const held: DeviceConnection[] = [];
     for (const serial of serials) {
       for (const record of await this.registry.list(serial)) {
-        if (!record.online || record.connectionId === null || !isHeldBy(record.connectionId, instanceId)) continue;
-        await this.disconnected(serial, record.id, record.connectionId);
-        gone++;
+        if (record.online && record.connectionId !== null && isHeldBy(record.connectionId, instanceId)) held.push({ serial, deviceId: record.id, connectionId: record.connectionId });
       }
     }
-    return gone;
+    return (await this.departed(held)).length;
   }
 
   /**

@@ -6,9 +6,10 @@ import type { FeatureFactory } from '../feature.ts';
 import { deviceRoutes } from '../http/device-routes.ts';
 import { dashboardDeviceEvents, kioskDeviceEvents } from '../realtime/device-events.ts';
 import { SocketDeviceLink } from '../realtime/device-link.ts';
-import { attachDevices, reannounceDevices } from '../realtime/device-namespace.ts';
+import { attachDevices, type DeviceSockets, reannounceDevices } from '../realtime/device-namespace.ts';
 import { relayNamespaces } from '../realtime/events.ts';
 import { InstanceLiveness } from '../devices/liveness.ts';
+import type { DeviceConnection } from '../devices/registry.ts';
 import { DeviceService } from '../devices/service.ts';
 
 /**
@@ -45,6 +46,8 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
       .then((n) => n && logger.info({ pruned: n }, 'forgot devices offline longer than DEVICE_RETENTION'))
       .catch((err: unknown) => logger.warn({ err }, 'device prune failed'));
   let pruneTimer: NodeJS.Timeout | undefined;
+  let sockets: DeviceSockets | undefined;
+  let departing: Promise<DeviceConnection[]> = Promise.resolve([]);
 
   return {
     name: 'devices',
@@ -54,7 +57,7 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
     kioskSnapshot: async (serial) => ({ devices: await devices.list(serial) }),
     dashboardSnapshot: async ({ grant, access }) => ({ devices: await devices.list(grant.serial, access) }),
     attach(server) {
-      attachDevices(relayNamespaces(server).device, {
+      sockets = attachDevices(relayNamespaces(server).device, {
         devices,
         deviceKeys: services.deviceKeys,
         handshakes: services.handshakes,
@@ -78,9 +81,21 @@ export const devicesFeature: FeatureFactory = ({ deps, services, events, io, soc
     close: async () => {
       clearInterval(pruneTimer);
       liveness.close();
+      // Before the sockets close, so that their disconnects leave the devices to socketsClosed.
+      departing = sockets?.drain() ?? departing;
       await mqtt.close();
       await devices.flushStates().catch((err: unknown) => logger.warn({ err }, 'device states could not be flushed'));
       devices.close();
+    },
+    // One registry write for every device this instance held, and a `device:offline` each that
+    // reaches the other instances' screens and the resume log (none are left here to tell).
+    socketsClosed: async () => {
+      const connections = await departing;
+      const offline = await devices.departed(connections).catch((err: unknown) => {
+        logger.error({ err, devices: connections.length }, 'devices of this instance could not be marked offline');
+        return [];
+      });
+      if (connections.length > 0) logger.info({ devices: offline.length, held: connections.length }, 'devices of this instance marked offline');
     },
   };
 };

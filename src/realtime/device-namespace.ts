@@ -1,4 +1,5 @@
 import { connectionIdOf } from '../devices/link.ts';
+import type { DeviceConnection } from '../devices/registry.ts';
 import type { DeviceService } from '../devices/service.ts';
 import { deviceCredentials, deviceDescriptorSchema, stateMessage } from '../devices/schemas.ts';
 import type { DeviceDescriptor } from '../devices/types.ts';
@@ -28,7 +29,20 @@ export interface DeviceNamespaceDeps {
  * `/device`: device agents. The key (hub key, or the device's own) is checked before the rest of
  * the handshake is read, so a stranger learns nothing about what a valid description looks like.
  */
-export function attachDevices(nsp: DeviceNamespace, { devices, deviceKeys, handshakes, originOf, logger, instanceId }: DeviceNamespaceDeps): void {
+export interface DeviceSockets {
+  /**
+   * This instance is stopping: from now on a device socket that closes leaves its device to the
+   * caller, and an arriving one is cut. Resolves, once every registration in flight has landed,
+   * with the connections held here, for `DeviceService.departed` to take offline in one batch.
+   */
+  drain(): Promise<DeviceConnection[]>;
+}
+
+export function attachDevices(nsp: DeviceNamespace, { devices, deviceKeys, handshakes, originOf, logger, instanceId }: DeviceNamespaceDeps): DeviceSockets {
+  // Every device socket held here, with its registration (a departure must come after it).
+  const held = new Map<string, { connection: DeviceConnection; ready: Promise<void> }>();
+  let draining = false;
+
   nsp.use(async (socket, next) => {
     // Nesting is checked before zod (or the state size check's JSON.stringify) walks the description.
     if (valueTooDeep(socket.handshake.auth)) return next(refusal('invalid_request'));
@@ -53,6 +67,7 @@ export function attachDevices(nsp: DeviceNamespace, { devices, deviceKeys, hands
   });
 
   nsp.on('connection', (socket) => {
+    if (draining) return void socket.disconnect(true);
     const { serial, device } = socket.data;
     const room = rooms.device(serial, device.id);
     const connectionId = connectionIdOf(instanceId, socket.id);
@@ -75,13 +90,28 @@ export function attachDevices(nsp: DeviceNamespace, { devices, deviceKeys, hands
       return {};
     });
 
+    held.set(socket.id, { connection: { serial, deviceId: device.id, connectionId }, ready });
+
     socket.on('disconnect', (reason) => {
       logger.debug({ serial, deviceId: device.id, reason }, 'device socket closed');
+      // Stopping: drain() has this connection, and one write for all of them beats one per socket.
+      if (draining) return;
+      held.delete(socket.id);
       void ready
         .then(() => devices.disconnected(serial, device.id, connectionId))
         .catch((err: unknown) => logger.error({ err, serial, deviceId: device.id }, 'device disconnect handling failed'));
     });
   });
+
+  return {
+    async drain() {
+      draining = true;
+      const departing = [...held.values()];
+      held.clear();
+      await Promise.all(departing.map((h) => h.ready));
+      return departing.map((h) => h.connection);
+    },
+  };
 }
 
 /**

@@ -78,6 +78,11 @@ export class SocketHomeEvents implements HomeEvents {
     });
   }
 
+  /** Resolves once every event emitted so far is logged and out (on close, before the store and adapter go). */
+  async settled(): Promise<void> {
+    await Promise.all(this.tails.values());
+  }
+
   endGrantSessions(grantId: string): void {
     const room = rooms.grant(grantId);
     const dashboards = this.nsp.dashboard;

@@ -1,15 +1,10 @@
 import type { Server, Socket } from 'socket.io';
 import type { Logger } from '../logger.ts';
+import type { EngineConnection } from './engine-connection.ts';
 
 /** How often held bytes are looked at: a stalled socket is cut within two sweeps of passing its limit. */
 const SWEEP_EVERY_MS = 250;
 
-/** The engine.io connection under a Socket.IO socket, as far as buffering goes (untyped internals). */
-interface EngineConnection {
-  writeBuffer?: { data?: unknown }[];
-  transport?: { name?: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
-  close(discard?: boolean): void;
-}
 
 const sizeOf = (data: unknown): number =>
   typeof data === 'string' ? data.length : data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : 0;

@@ -145,6 +145,14 @@ export class MemoryStore extends LocalPubSub implements Store {
     return existed;
   }
   async update<T, R>(key: string, fn: (current: T | null) => UpdateOutcome<T, R>): Promise<R> {
+    return this.updateNow(key, fn);
+  }
+  async updateMany<T, R>(keys: readonly string[], fn: (current: T | null, key: string) => UpdateOutcome<T, R>): Promise<R[]> {
+    return keys.map((key) => this.updateNow<T, R>(key, (current) => fn(current, key)));
+  }
+
+  /** One read-modify-write, synchronously: nothing else runs in between. */
+  private updateNow<T, R>(key: string, fn: (current: T | null) => UpdateOutcome<T, R>): R {
     const entry = this.live(key);
     const outcome = fn(entry ? (structuredClone(entry.value) as T) : null);
     if (outcome.next === null) this.entries.delete(key);

@@ -281,32 +281,51 @@ export class RedisStore implements Store {
     return this.guard(async () => {
       const redisKey = this.key('kv', key);
       for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
-        const now = this.clock.now();
-        const raw = await this.client.get(redisKey);
-        const current = liveEntry(raw, now);
-        const outcome = fn(current ? (current.value as T) : null);
-        if (outcome.next === undefined) return outcome.result; // read-only: linearised at the read
-        let next = '';
-        let ttl = 0;
-        if (outcome.next !== null) {
-          const expiresAt = outcome.expiresAt ?? current?.expiresAt;
-          if (expiresAt === undefined) throw new Error('update: expiresAt is required for a new key');
-          if (expiresAt > now) {
-            next = encodeEntry(outcome.next, expiresAt);
-            ttl = gcTtlMs(expiresAt, now);
-          }
-        }
-        if (next === '' && raw === null) return outcome.result; // deleting what is not there
-        const committed = await runScript(this.client, scripts.compareAndSet, [redisKey], [raw ?? '', next, String(ttl)]);
-        if (Number(committed) === 1) {
-          await this.replicated(redisKey);
-          return outcome.result;
+        const tried = await this.tryUpdate(redisKey, await this.client.get(redisKey), fn);
+        if (tried.committed) {
+          if (tried.wrote) await this.replicated(redisKey);
+          return tried.result;
         }
         // Lost a race: someone wrote in between. Back off a little, with jitter, so a crowd spreads out.
         if (attempt > 2) await sleep(Math.random() * Math.min(2 ** attempt, 50));
       }
       throw new AppError('unavailable', 'The shared store is too contended right now; try again.');
     });
+  }
+  /**
+   * Every key's first attempt in two pipelined round trips (the reads, then the compare-and-sets,
+   * each sent in one go on the shared connection); a key that lost its race goes through `update`.
+   */
+  updateMany<T, R>(keys: readonly string[], fn: (current: T | null, key: string) => UpdateOutcome<T, R>): Promise<R[]> {
+    return this.guard(async () => {
+      const redisKeys = keys.map((key) => this.key('kv', key));
+      const raws = await Promise.all(redisKeys.map((redisKey) => this.client.get(redisKey)));
+      const tried = await Promise.all(keys.map((key, i) => this.tryUpdate<T, R>(redisKeys[i] as string, raws[i] ?? null, (current) => fn(current, key))));
+      const written = redisKeys.filter((_, i) => tried[i]?.committed && tried[i].wrote);
+      await (this.cluster ? Promise.all(written.map((k) => this.replicated(k))) : written.length > 0 ? this.replicated(written[0] as string) : undefined);
+      return Promise.all(tried.map((t, i) => (t.committed ? t.result : this.update<T, R>(keys[i] as string, (current) => fn(current, keys[i] as string)))));
+    });
+  }
+
+  /** One optimistic attempt from what was read: run `fn`, commit with compare-and-set. */
+  private async tryUpdate<T, R>(redisKey: string, raw: string | null, fn: (current: T | null) => UpdateOutcome<T, R>): Promise<{ committed: true; wrote: boolean; result: R } | { committed: false }> {
+    const now = this.clock.now();
+    const current = liveEntry(raw, now);
+    const outcome = fn(current ? (current.value as T) : null);
+    if (outcome.next === undefined) return { committed: true, wrote: false, result: outcome.result }; // read-only: linearised at the read
+    let next = '';
+    let ttl = 0;
+    if (outcome.next !== null) {
+      const expiresAt = outcome.expiresAt ?? current?.expiresAt;
+      if (expiresAt === undefined) throw new Error('update: expiresAt is required for a new key');
+      if (expiresAt > now) {
+        next = encodeEntry(outcome.next, expiresAt);
+        ttl = gcTtlMs(expiresAt, now);
+      }
+    }
+    if (next === '' && raw === null) return { committed: true, wrote: false, result: outcome.result }; // deleting what is not there
+    const committed = await runScript(this.client, scripts.compareAndSet, [redisKey], [raw ?? '', next, String(ttl)]);
+    return Number(committed) === 1 ? { committed: true, wrote: true, result: outcome.result } : { committed: false };
   }
   incr(key: string, expiresAt: number) {
     const now = this.clock.now();

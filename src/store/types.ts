@@ -94,6 +94,13 @@ export interface KeyValueStore {
   del(key: string): Promise<boolean>;
   /** Atomic read-modify-write. `fn` must be pure: an implementation may call it more than once. */
   update<T, R>(key: string, fn: (current: T | null) => UpdateOutcome<T, R>): Promise<R>;
+  /**
+   * `update` of many keys in one go (results in the order of `keys`): each key's read-modify-write
+   * is atomic on its own, and the store does them in one operation where it can (one SQLite
+   * transaction, one JS turn, pipelined Redis round trips) instead of one per key. For bulk work
+   * such as a stopping instance marking all its devices offline at once. `fn` must be pure.
+   */
+  updateMany<T, R>(keys: readonly string[], fn: (current: T | null, key: string) => UpdateOutcome<T, R>): Promise<R[]>;
   /** Adds 1 and returns the new count; the window's expiry is set by the first hit. */
   incr(key: string, expiresAt: number): Promise<number>;
 }

@@ -134,6 +134,31 @@ export function storeContract(factory: StoreFactory): void {
       await expect(store.update<number, void>('g', () => ({ next: 1, result: undefined }))).rejects.toThrow();
     });
 
+    it('updates many keys in one call: results in order, each a read-modify-write of its own key', async () => {
+      expect(await store.updateMany<number, number>([], () => ({ result: 0 }))).toEqual([]);
+      await store.set('m1', 1, clock.now() + 1000);
+      await store.set('m2', 2, clock.now() + 60_000);
+      await store.set('m3', 3, clock.now() + 60_000);
+      const seen = await store.updateMany<number, string>(['m1', 'm2', 'm3', 'm4'], (n, key) => {
+        if (n === null) return { result: `${key}:absent` };
+        if (n === 3) return { next: null, result: `${key}:deleted` };
+        return { next: n * 10, result: `${key}:${n}` };
+      });
+      expect(seen).toEqual(['m1:1', 'm2:2', 'm3:deleted', 'm4:absent']);
+      expect([await store.get('m1'), await store.get('m2'), await store.get('m3'), await store.get('m4')]).toEqual([10, 20, null, null]);
+      // Each key kept its own expiry.
+      clock.advance(1000);
+      expect([await store.get('m1'), await store.get('m2')]).toEqual([null, 20]);
+    });
+
+    it('loses no step when single updates race a batch on the same keys', async () => {
+      const names = Array.from({ length: 20 }, (_, i) => `race-${i}`);
+      for (const name of names) await store.set(name, 0, clock.now() + 60_000);
+      const bump = (n: number | null) => ({ next: (n ?? 0) + 1, result: undefined });
+      await Promise.all([store.updateMany<number, void>(names, bump), ...names.map((name) => store.update<number, void>(name, bump)), store.updateMany<number, void>(names, bump)]);
+      for (const name of names) expect(await store.get(name)).toBe(3);
+    });
+
     it('counts within a window and restarts after it', async () => {
       const end = clock.now() + 60_000;
       const counts = await Promise.all(Array.from({ length: 25 }, () => store.incr('rl', end)));
