@@ -15,6 +15,8 @@ import {
 } from 'redis';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { clusterSlotsOf, guardReloads, reloadSlotsSoon } from './cluster-topology.ts';
+import { keepShardedSubscriptions } from './sharded-subscriptions.ts';
 
 export type RedisClient = RedisClientType;
 
@@ -104,6 +106,14 @@ function createClusterClient(options: RedisConnectionOptions): RedisClient {
     topologyRefreshOnReconnectionAttemptStrategy: 1000,
   });
   clusterClients.add(cluster);
+  const reloads = guardReloads(cluster, options.logger, options.name);
+  const slots = clusterSlotsOf(cluster);
+  // Subscriber connections (the ones that keep their queue) hold sharded subscriptions.
+  if (!options.failFastWhenOffline && slots) {
+    const kept = keepShardedSubscriptions(cluster, slots, options.logger, options.name);
+    reloads.onSettled(kept.check);
+    cluster.on('disconnect', kept.stop);
+  }
   return cluster as unknown as RedisClient;
 }
 
@@ -129,27 +139,6 @@ function watchConnection(client: RedisClient, name: string, logger: Logger | und
       reloadSlotsSoon(client);
     });
   }
-}
-
-/** Slot-map reloads are throttled to one per this interval per client. */
-const SLOT_RELOAD_INTERVAL_MS = 500;
-const lastSlotReload = new WeakMap<object, number>();
-
-/**
- * A node that errors may be a master that died: reload the slot map from the nodes still up, so
- * once a replica has been promoted (cluster-node-timeout plus an election) commands for its slots
- * go there. node-redis reloads by itself only on MOVED (which a dead node never sends) or after a
- * node has been reconnecting for a while, and measured here that could leave its slots at 503
- * for the rest of a run. Throttled; a reload that finds nothing new costs one CLUSTER SLOTS.
- */
-function reloadSlotsSoon(client: RedisClient): void {
-  const now = Date.now();
-  if (now - (lastSlotReload.get(client) ?? 0) < SLOT_RELOAD_INTERVAL_MS) return;
-  lastSlotReload.set(client, now);
-  const slots = (client as unknown as { _slots?: { rediscover?: (startWith?: unknown) => Promise<void> } })._slots;
-  slots?.rediscover?.(undefined)?.catch(() => {
-    // Every node unreachable right now: the next node error tries again.
-  });
 }
 
 /** Closes politely (pending replies first), but never lets a dead Redis hold shutdown up. */
