@@ -109,7 +109,9 @@ export class DeviceRegistry {
     const byKey = new Map<string, C[]>();
     for (const c of connections) {
       const key = recordKey(c.serial, c.deviceId);
-      byKey.set(key, [...(byKey.get(key) ?? []), c]);
+      const held = byKey.get(key);
+      if (held) held.push(c);
+      else byKey.set(key, [c]);
     }
     const changed = await this.deps.store.updateMany<DeviceRecord, { connection: C; record: DeviceRecord } | null>([...byKey.keys()], (current, key) => {
       const connection = current?.online ? byKey.get(key)?.find((c) => c.connectionId === current.connectionId) : undefined;
