@@ -112,7 +112,11 @@ describeWith('Redis Cluster failover: 3 masters + 3 replicas, a master killed mi
       }
     })();
     await eventually(() => acknowledged.size >= 30, 20_000);
-    const [victim] = await redis.masters();
+    // REDIS_WAIT_REPLICAS=1 is enforced, not just lucky: the masters ran WAIT for the durable writes.
+    const masterPorts = await redis.masters();
+    const waits = (await Promise.all(masterPorts.map((port) => redis.cli(['info', 'commandstats'], port)))).reduce((sum, info) => sum + Number(/cmdstat_wait:calls=(\d+)/.exec(info)?.[1] ?? 0), 0);
+    expect(waits, 'WAIT calls on the masters').toBeGreaterThan(0);
+    const [victim] = masterPorts;
     if (victim === undefined) throw new Error('no master to kill');
     const killedAt = Date.now();
     timeline.push(`+${killedAt - t0} ms master ${victim} killed`);

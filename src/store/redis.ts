@@ -10,6 +10,7 @@ import { runScript, scripts } from './redis-scripts.ts';
 import type { LogLimits } from './event-log.ts';
 import { RedisHomeEventLog } from './redis-event-log.ts';
 import { keySlot } from './redis-slot.ts';
+import { ReplicaWaitPolicy, WAIT_TIMEOUT_MS } from './replica-wait.ts';
 import type {
   DeviceAuthMode,
   DeviceKeyRecord,
@@ -41,6 +42,12 @@ export interface RedisStoreOptions {
   logger?: Logger;
 }
 
+/** The parts of node-redis's cluster client that WAIT needs: the slot map and key-routed raw commands. */
+interface ClusterSlots {
+  slots: ({ master?: { address?: string } } | undefined)[];
+  sendCommand(firstKey: string, isReadonly: boolean, args: string[]): Promise<unknown>;
+}
+
 /** Optimistic `update` gives up after this many lost races (only under absurd contention). */
 const MAX_UPDATE_ATTEMPTS = 100;
 
@@ -66,7 +73,7 @@ export class RedisStore implements Store {
   private readonly prefix: string;
   private readonly lifecycle: RedisLifecycle;
   private readonly cluster: boolean;
-  private waitReplicas = 0;
+  private readonly replicaWait: ReplicaWaitPolicy;
   readonly audit: RedisAuditBackend;
 
   private constructor(
@@ -74,8 +81,10 @@ export class RedisStore implements Store {
     private readonly subscriber: RedisClient,
     private readonly clock: Clock,
     keyPrefix: string,
+    private readonly waitReplicas: number,
   ) {
     this.prefix = keyPrefix;
+    this.replicaWait = new ReplicaWaitPolicy(waitReplicas, clock);
     this.cluster = isCluster(client);
     this.lifecycle = new RedisLifecycle(client, (...parts) => this.key(...parts), (kind, serial) => this.homeKey(kind, serial));
     this.audit = new RedisAuditBackend(client, (...parts) => this.key(...parts), (kind, serial) => this.homeKey(kind, serial));
@@ -87,9 +96,7 @@ export class RedisStore implements Store {
     try {
       const subscriber = await connectRedis({ url, clusterNodes, name: 'relay-store-sub', logger, failFastWhenOffline: false });
       logger?.debug({ redis: describeTarget({ url, clusterNodes }) }, 'redis store connected');
-      const store = new RedisStore(client, subscriber, options.clock, options.keyPrefix ?? 'relay:');
-      store.waitReplicas = options.waitReplicas ?? 0;
-      return store;
+      return new RedisStore(client, subscriber, options.clock, options.keyPrefix ?? 'relay:', options.waitReplicas ?? 0);
     } catch (err) {
       await closeRedis(client);
       throw err;
@@ -383,18 +390,13 @@ export class RedisStore implements Store {
    */
   private async replicated(key: string): Promise<void> {
     if (this.waitReplicas <= 0) return;
-    if (!this.cluster) {
-      await this.client.sendCommand(['WAIT', String(this.waitReplicas), '500']);
-      return;
-    }
-    const cluster = this.client as unknown as {
-      slots: ({ replicas?: unknown[] } | undefined)[];
-      sendCommand(firstKey: string, isReadonly: boolean, args: string[]): Promise<unknown>;
-    };
-    // Only as many as the key's shard has now: after a failover the promoted replica stands alone
-    // until a new replica joins, and waiting for one that does not exist would add 500 ms to every write.
-    const replicas = Math.min(this.waitReplicas, cluster.slots[keySlot(key)]?.replicas?.length ?? 0);
-    if (replicas > 0) await cluster.sendCommand(key, false, ['WAIT', String(replicas), '500']);
+    // Each primary counts its own replicas; on a cluster the first key routes WAIT to the key's.
+    const primary = this.cluster ? (this.client as unknown as ClusterSlots).slots[keySlot(key)]?.master?.address : 'single';
+    const asked = this.replicaWait.replicasFor(primary);
+    if (asked <= 0) return;
+    const args = ['WAIT', String(asked), String(WAIT_TIMEOUT_MS)];
+    const acked = Number(this.cluster ? await (this.client as unknown as ClusterSlots).sendCommand(key, false, args) : await this.client.sendCommand(args));
+    this.replicaWait.confirmed(primary, asked, Number.isFinite(acked) ? acked : 0);
   }
 
   private key(...parts: string[]): string {

@@ -69,6 +69,27 @@ describeWith('Redis store across connections and outages', redisServerBinary(), 
     }
   });
 
+  it('with waitReplicas and no replica, waits out one WAIT, then skips WAIT for 10 s instead of 500 ms on every write', async () => {
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      const waitCalls = async () => Number(/cmdstat_wait:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
+      await admin.configResetStat();
+      const clock = new FakeClock(Date.now());
+      const store = await RedisStore.connect({ url: redis.url, clock, keyPrefix: 'wait:', waitReplicas: 1 });
+      opened.push(store);
+      for (let i = 0; i < 5; i++) await store.set(`k${i}`, i, clock.now() + 60_000);
+      // The first write asked for one replica, got none: the next four were not held up.
+      expect(await waitCalls()).toBe(1);
+      clock.advance(10_000);
+      await store.set('again', 1, clock.now() + 60_000);
+      expect(await waitCalls()).toBe(2);
+      expect(await store.get('k4')).toBe(4); // every write stood
+    } finally {
+      await admin.quit();
+    }
+  });
+
   it('answers 503 unavailable at once while Redis is down and recovers by itself', async () => {
     const clock = new FakeClock(Date.now());
     const store = await open(clock, 'outage:');
