@@ -112,6 +112,8 @@ function createClusterClient(options: RedisConnectionOptions): RedisClient {
   if (!options.failFastWhenOffline && slots) {
     const kept = keepShardedSubscriptions(cluster, slots, options.logger, options.name);
     reloads.onSettled(kept.check);
+    // The cluster emits 'disconnect' only from close/disconnect/destroy (node-redis 6.3.1: a lost
+    // node is 'node-disconnect'), so the periodic check lives as long as the client.
     cluster.on('disconnect', kept.stop);
   }
   return cluster as unknown as RedisClient;
