@@ -72,7 +72,12 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins] } : undefined,
     ...(options.adapter ? { adapter: options.adapter } : {}),
   });
-  coalesceWrites(io);
+  const slowConsumers = watchSlowConsumers(io, Object.values(namespaces), {
+    maxBufferBytes: config.socketMaxBufferBytes,
+    logger,
+    onDisconnect: metrics.countSlowConsumer,
+  });
+  coalesceWrites(io, slowConsumers.flushGuard);
   // Shared by instances on Redis; a single node keeps its log in memory (its sockets are all here).
   const eventLog = deps.store.openEventLog?.(config.resume) ?? new MemoryHomeEventLog(clock, config.resume);
   const events = new SocketHomeEvents(io, { events: eventLog, logger });
@@ -94,11 +99,6 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
   for (const feature of features) feature.attach?.(io);
   // Key rotations and removals, from any instance or the CLI, reach the sockets held here.
   const homeWatch = watchHomes(io, { store: deps.store, services, logger, eventLog });
-  const slowConsumers = watchSlowConsumers(io, Object.values(namespaces), {
-    maxBufferBytes: config.socketMaxBufferBytes,
-    logger,
-    onDisconnect: metrics.countSlowConsumer,
-  });
   metrics.countSocketsWith(() => ({
     [namespaces.kiosk]: nsp.kiosk.sockets.size,
     [namespaces.device]: nsp.device.sockets.size,

@@ -33,13 +33,20 @@ export interface SlowConsumerDeps {
 }
 
 /**
- * A client that stops reading its socket must not make the relay hold ever more for it: a
- * connection holding more than SOCKET_MAX_BUFFER is cut unless it drained since the last sweep
- * (a reader on a slow link taking a large `devices:list` ack), and at once past four times the
- * limit. A WebSocket is terminated outright — a polite close would queue behind the very data
- * the client is not reading.
+ * A client that stops reading its socket must not make the relay hold ever more for it. Checked
+ * where the bytes are added: before a connection's packets of a tick go out (`flushGuard`, given
+ * to the write coalescer), one that would then hold more than SOCKET_MAX_BUFFER is cut instead.
+ * The one exception is a connection that held nothing before this tick (its reader has kept up): a
+ * single batch larger than the limit (a big `devices:list` ack) still goes out. If that batch then
+ * sits unread, the sweep cuts it: at the second sweep past the limit unless it drained in between,
+ * at once past four times the limit. A WebSocket is terminated outright — a polite close would
+ * queue behind the very data the client is not reading.
  */
-export function watchSlowConsumers(io: Server, namespaces: readonly string[], deps: SlowConsumerDeps): { sweep(): void; stop(): void } {
+export function watchSlowConsumers(
+  io: Server,
+  namespaces: readonly string[],
+  deps: SlowConsumerDeps,
+): { sweep(): void; stop(): void; flushGuard(conn: EngineConnection, queuedBefore: number): boolean } {
   const limit = deps.maxBufferBytes;
   // What each connection held over the limit at the previous sweep.
   let over = new Map<EngineConnection, number>();
@@ -60,15 +67,30 @@ export function watchSlowConsumers(io: Server, namespaces: readonly string[], de
     }
     over = nowOver;
   };
-  const cut = (socket: Socket, conn: EngineConnection, namespace: string, held: number) => {
-    deps.logger.warn({ namespace, socketId: socket.id, heldBytes: held, limit: deps.maxBufferBytes }, 'slow consumer disconnected');
+  const cut = (socket: Socket | undefined, conn: EngineConnection, namespace: string, held: number) => {
+    deps.logger.warn({ namespace, socketId: socket?.id, heldBytes: held, limit: deps.maxBufferBytes }, 'slow consumer disconnected');
     deps.onDisconnect(namespace);
     const ws = conn.transport?.name === 'websocket' ? conn.transport.socket : undefined;
     conn.close(true);
     ws?.terminate?.();
   };
+  /** A connection's first socket in the watched namespaces (for the log and the metric), found only when cutting. */
+  const socketOf = (conn: EngineConnection): { socket: Socket; namespace: string } | undefined => {
+    for (const namespace of namespaces) for (const socket of io.of(namespace).sockets.values()) if (socket.conn === (conn as unknown)) return { socket, namespace };
+    return undefined;
+  };
+  const flushGuard = (conn: EngineConnection, queuedBefore: number): boolean => {
+    const held = heldBytes(conn, limit);
+    if (held <= limit) return true;
+    if (queuedBefore === 0 && (conn.transport?.socket?.bufferedAmount ?? 0) === 0) return true;
+    const found = socketOf(conn);
+    // Only connections of the watched namespaces are this rule's business.
+    if (!found) return true;
+    cut(found.socket, conn, found.namespace, held);
+    return false;
+  };
   // Real time on purpose: socket buffers fill and drain in real time, whatever a test's clock says.
   const timer = setInterval(sweep, deps.everyMs ?? SWEEP_EVERY_MS);
   timer.unref();
-  return { sweep, stop: () => clearInterval(timer) };
+  return { sweep, stop: () => clearInterval(timer), flushGuard };
 }

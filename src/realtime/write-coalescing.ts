@@ -1,10 +1,19 @@
 import type { Server } from 'socket.io';
+import type { EngineConnection } from './engine-connection.ts';
 
 /** The engine.io connection under a Socket.IO socket, as far as flushing goes (untyped internals). */
 interface FlushingConnection {
   flush(): void;
+  writeBuffer?: unknown[];
   transport?: { socket?: { _socket?: { cork(): void; uncork(): void } } };
 }
+
+/**
+ * Looks at a connection just before its queued packets go out. `queuedBefore` is how many packets
+ * it already had queued when this tick's first one arrived. Returning false drops the flush (the
+ * guard has closed the connection).
+ */
+export type FlushGuard = (conn: EngineConnection, queuedBefore: number) => boolean;
 
 /**
  * One TCP write per connection per tick instead of one per packet.
@@ -21,8 +30,9 @@ interface FlushingConnection {
  * Applied per connection (an own `flush` that points at one shared function), so other engine.io
  * servers in the process are untouched.
  */
-export function coalesceWrites(io: Server): void {
-  const pending = new Set<FlushingConnection>();
+export function coalesceWrites(io: Server, guard?: FlushGuard): void {
+  // Each connection with a flush due this tick, and how many packets it had queued before this tick.
+  const pending = new Map<FlushingConnection, number>();
   let scheduled = false;
   let flushNow: ((this: FlushingConnection) => void) | undefined;
 
@@ -30,7 +40,8 @@ export function coalesceWrites(io: Server): void {
     scheduled = false;
     const conns = [...pending];
     pending.clear();
-    for (const conn of conns) {
+    for (const [conn, queuedBefore] of conns) {
+      if (guard && !guard(conn as unknown as EngineConnection, queuedBefore)) continue;
       const raw = conn.transport?.socket?._socket;
       raw?.cork();
       try {
@@ -41,7 +52,8 @@ export function coalesceWrites(io: Server): void {
     }
   };
   function deferredFlush(this: FlushingConnection): void {
-    pending.add(this);
+    // engine.io queues a packet and then flushes, so the first flush of a tick sees that one packet queued.
+    if (!pending.has(this)) pending.set(this, Math.max(0, (this.writeBuffer?.length ?? 1) - 1));
     if (scheduled) return;
     scheduled = true;
     process.nextTick(flushPending);
