@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HomeService } from '../src/homes/service.ts';
 import type { Store } from '../src/store/types.ts';
 import { useClusters } from './helpers/cluster.ts';
-import { command, connectDevice } from './helpers/devices.ts';
+import { command, connectDevice, eventually } from './helpers/devices.ts';
 import { redisServerBinary } from './helpers/redis.ts';
 import { closeSockets, connectKiosk, connectSocket, emitAck, getJson, HUB_KEY, nextEvent, pair, postJson, startRelay, type TestRelay } from './helpers/relay.ts';
 import { describeWith } from './helpers/requires.ts';
@@ -87,6 +87,26 @@ describe.each(['memory', 'sqlite'] as const)('credential attacks (%s)', (storeKi
     expect(after.filter((k) => k.includes('home-1') || k.startsWith('devices:idem:') || k.startsWith('qr:session:'))).toEqual([]);
     expect(after).toContain('devices:record:home-2:lamp-2');
     expect(await r.store.getDeviceKey('home-1', 'front-door')).toBeNull();
+  });
+
+  it('enrolling a key cuts a hub-key socket already connected as that deviceId (kiosk or CLI): the takeover ends at once', async () => {
+    const r = await start();
+    const kiosk = await connectKiosk(r);
+    const { token } = await pair(r, { kiosk });
+    // The attacker got in first: a hub-key socket answering as front-door before it had a key.
+    const squatter = await connectDevice(r, { deviceId: 'front-door', type: 'lock', actions: ['lock', 'unlock'] });
+    const squatterTold = nextEvent(squatter.socket, 'auth:revoked');
+    expect((await emitAck(kiosk, 'device:enroll', { deviceId: 'front-door' })).ok).toBe(true);
+    expect(await squatterTold).toEqual({ code: 'invalid_device_key' });
+    await eventually(() => !squatter.socket.connected, 2000);
+    expect((await command(r, token, 'front-door', { action: 'unlock' })).status).toBe(409);
+    expect(squatter.commands).toEqual([]);
+
+    // The same through the operator's issue (relay devices add) for a device that had no key yet.
+    const plug = await connectDevice(r, { deviceId: 'plug-9', type: 'plug', actions: ['turn_on'] });
+    const plugTold = nextEvent(plug.socket, 'auth:revoked');
+    await r.server.services.deviceKeys.issue('home-1', 'plug-9');
+    expect(await plugTold).toEqual({ code: 'invalid_device_key' });
   });
 
   it('a hub-key holder cannot re-enrol an enrolled device through /kiosk; the operator can, which drops the old key', async () => {

@@ -34,8 +34,10 @@ export class DeviceKeyService {
     const replaced = (await store.getDeviceKey(serial, deviceId)) !== null;
     if (replaced && !options.replace) throw new AppError('device_enrolled');
     await store.putDeviceKey({ serial, deviceId, keyHash: sha256Hex(deviceKey), createdAt: isoAt(clock.now()) });
-    // A device still connected on the key just replaced must go, here and on every instance.
-    if (replaced) await store.announceHomeChange({ serial, kind: 'device-key' });
+    // A socket still connected as this deviceId on the key just replaced, or on the hub key (which a
+    // key now shuts out), must go, here and on every instance: else a takeover made before the
+    // enrolment would keep answering the device's commands.
+    await store.announceHomeChange({ serial, kind: 'device-key' });
     return deviceKey;
   }
 
