@@ -33,6 +33,7 @@ export async function composeRelay(config: Config, clock: Clock, logger: Logger)
   }
   const store = await openStore(config, clock, logger);
   const defaultHome = await ensureDefaultHome(config, store, clock);
+  if (defaultHome.note) logger.warn({ serial: defaultHome.serial }, defaultHome.note);
   // On Redis every instance must also share Socket.IO rooms: kiosk pushes, revocations and device
   // commands reach sockets held by any instance through the adapter.
   const redisTarget = config.store === 'redis' ? (await import('./store/redis-connection.ts')).redisTargetOf(config) : undefined;

@@ -58,6 +58,8 @@ export function homesCommand(args: string[], env: Env, io: CliIo): Promise<numbe
         await recordByCli(store, config, serial, { event: sub === 'add' ? 'home.added' : 'home.key_rotated', outcome: 'ok' });
         io.out(`${sub === 'add' ? 'Created' : 'Rotated'} home "${serial}". Hub key (shown once, keep it safe):`);
         io.out(hubKey);
+        // The relay keeps this key over the HUB_KEY it replaced, but the environment should say so too.
+        if (sub === 'rotate-key' && serial === config.homeSerial && config.hubKey) io.err('Note: HUB_KEY is set to the old key. The relay keeps the new key on restart; set HUB_KEY to it (or remove HUB_KEY).');
         return 0;
       }
       case 'remove': {

@@ -26,6 +26,8 @@ export const keys = {
   mqttBridges: 'mqtt:bridges',
   mqttBridge: (serial: string) => `mqtt:bridge:${serial}`,
   mqttLease: (serial: string) => `mqtt:lease:${serial}`,
+  /** The hash of the HUB_KEY last applied to the default home at start-up (a stale HUB_KEY must not undo a rotation). */
+  hubKeyFromEnv: (serial: string) => `homes:env-key:${serial}`,
   /** A home's resume log (Redis only) and its epoch and last offset; one hash tag, one cluster slot. */
   eventLog: (serial: string) => `events:log:{${serial}}`,
   eventLogMeta: (serial: string) => `events:meta:{${serial}}`,
