@@ -59,6 +59,17 @@ describe('hostile HTTP edges', () => {
     }
   });
 
+  it('answers a body that does not match its Content-Encoding with 400 invalid_request, never a 500', async () => {
+    relay = await startRelay();
+    for (const encoding of ['br', 'deflate', 'GZIP', 'gzip']) {
+      for (const path of ['/api/v1/tokens/refresh', '/api/v1/pairing/claim', '/auth/codecheck']) {
+        const res = await fetch(`${relay.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: '{"refreshToken":"x"}' });
+        expect(res.status, `${encoding} ${path}`).toBe(400);
+        expect((await res.json()) as unknown).toMatchObject({ error: { code: 'invalid_request' } });
+      }
+    }
+  });
+
   it('refuses JSON bodies nested deeper than 32 levels with 400 invalid_request and accepts 32', async () => {
     relay = await startRelay();
     const { token } = await pair(relay, { kiosk: await connectKiosk(relay) });

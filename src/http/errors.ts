@@ -7,8 +7,8 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new AppError(
 
 /** body-parser's errors carry a `type`; map them onto the contract's codes. */
 function fromBodyParser(err: unknown): AppError | null {
-  if (typeof err !== 'object' || err === null || !('type' in err)) return null;
-  switch ((err as { type: unknown }).type) {
+  if (typeof err !== 'object' || err === null) return null;
+  switch ((err as { type?: unknown }).type) {
     case 'entity.too.large':
       return new AppError('payload_too_large', 'The request body is larger than 16 KiB.');
     case 'entity.parse.failed':
@@ -20,8 +20,20 @@ function fromBodyParser(err: unknown): AppError | null {
     case 'stream.encoding.set':
       return new AppError('invalid_request', 'The request body could not be read.');
     default:
-      return null;
+      return fromClientHttpError(err);
   }
+}
+
+/**
+ * Other errors of reading a body that http-errors marks as the client's (`expose`, a 4xx status):
+ * a body that does not inflate as its Content-Encoding says arrives as zlib's error with status 400.
+ */
+function fromClientHttpError(err: object): AppError | null {
+  const { expose, status, statusCode } = err as { expose?: unknown; status?: unknown; statusCode?: unknown };
+  const code = typeof status === 'number' ? status : statusCode;
+  if (expose !== true || typeof code !== 'number' || code < 400 || code > 499) return null;
+  if (code === 413) return new AppError('payload_too_large', 'The request body is larger than 16 KiB.');
+  return new AppError('invalid_request', 'The request body could not be read.');
 }
 
 /** Every error leaves as contract JSON; unknown ones are logged and answered as a bare 500. */
