@@ -106,7 +106,11 @@ export class DeviceService {
         outcome,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
       });
-    const refusal = scopeRefusal(actor.access, input);
+    let refusal = scopeRefusal(actor.access, input);
+    // A device the scope names but the home does not have is absent, as for anyone else.
+    if (refusal?.code === 'insufficient_scope' && !(await this.registry.get(actor.serial, input.deviceId))) {
+      refusal = new AppError('device_not_found', `No device "${input.deviceId}" in this home.`);
+    }
     if (refusal) {
       audit('denied');
       throw refusal;
@@ -122,12 +126,26 @@ export class DeviceService {
   }
 
   private async commandWithin(actor: CommandActor, input: CommandInput): Promise<{ result: CommandResult; replayed: boolean }> {
-    await actor.access?.spendUse();
     const request = { deviceId: input.deviceId, action: input.action, params: input.params ?? {} };
-    if (input.idempotencyKey === undefined) return { result: await this.send(actor.serial, request, () => {}), replayed: false };
-    const { value, replayed } = await this.idempotency.run(actor.scope, input.idempotencyKey, request, (markSent) =>
-      this.send(actor.serial, request, markSent),
-    );
+    // A guest's use is spent only by a command that goes out: a replay, or a command that never
+    // reached the device, costs nothing.
+    const sendCounted = async (markSent: () => void) => {
+      const { access } = actor;
+      if (!access) return this.send(actor.serial, request, markSent);
+      await access.spendUse();
+      let sent = false;
+      try {
+        return await this.send(actor.serial, request, () => {
+          sent = true;
+          markSent();
+        });
+      } catch (err) {
+        if (!sent) await access.refundUse();
+        throw err;
+      }
+    };
+    if (input.idempotencyKey === undefined) return { result: await sendCounted(() => {}), replayed: false };
+    const { value, replayed } = await this.idempotency.run(actor.scope, input.idempotencyKey, request, sendCounted);
     return { result: value, replayed };
   }
 

@@ -78,8 +78,10 @@ export interface CommandActor {
 export interface DeviceAccess {
   sees(deviceId: string): boolean;
   allows(deviceId: string, action: string): boolean;
-  /** Counts one command against `maxUses`; throws insufficient_scope when none are left. */
+  /** Counts one command about to be sent (against `maxUses`); throws insufficient_scope when none are left. */
   spendUse(): Promise<void>;
+  /** Gives back a use whose command was never sent (the device was offline, say). */
+  refundUse(): Promise<void>;
 }
 
 /** The REST 200 body and the socket ack data. */

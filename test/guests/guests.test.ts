@@ -74,6 +74,42 @@ describe('guest invites and scoped grants (memory store)', () => {
     expect(third.body.error.code).toBe('insufficient_scope');
   });
 
+  it('an Idempotency-Key repeat spends no use; uses counts the commands sent (refused and undelivered ones not), with or without maxUses', async () => {
+    const { lamp } = await lampAndLock(relay());
+    const { guest: limited, owner } = await ownerAndGuest(relay(), lightOnly(soon(), { maxUses: 2 }));
+    const once = { 'idempotency-key': 'guest-retry-1' };
+    const first = await command(relay(), limited.token, 'hall-light', { action: 'turn_on' }, once);
+    expect(first.status).toBe(200);
+    // The guest's network retries: the first result again, not 403, and the device got it once.
+    const retried = await command(relay(), limited.token, 'hall-light', { action: 'turn_on' }, once);
+    expect(retried.status).toBe(200);
+    expect(retried.body.commandId).toBe(first.body.commandId);
+    expect(lamp.commands).toHaveLength(1);
+    // So its second use is still there; a third command is refused and spends nothing.
+    expect((await command(relay(), limited.token, 'hall-light', { action: 'turn_on' })).status).toBe(200);
+    expect((await command(relay(), limited.token, 'hall-light', { action: 'turn_on' })).status).toBe(403);
+
+    const { guest: unlimited } = await ownerAndGuest(relay(), { ...lightOnly(soon()), clientName: 'Unlimited' });
+    for (let i = 0; i < 3; i++) expect((await command(relay(), unlimited.token, 'hall-light', { action: 'turn_on' })).status).toBe(200);
+    expect((await command(relay(), unlimited.token, 'hall-light', { action: 'turn_off' })).status).toBe(403);
+    lamp.socket.disconnect();
+    await eventually(async () => (await getJson(`${relay().url}/api/v1/devices/hall-light`, owner.token)).body.online === false, 3000);
+    expect((await command(relay(), unlimited.token, 'hall-light', { action: 'turn_on' })).status).toBe(409);
+
+    const grants = (await getJson(`${relay().url}/api/v1/grants`, owner.token)).body.grants as { clientName: string; uses?: number; maxUses?: number }[];
+    expect(grants.find((g) => g.clientName === 'Cleaner phone' && g.maxUses === 2)?.uses).toBe(2);
+    expect(grants.find((g) => g.maxUses === undefined && g.uses !== undefined)?.uses).toBe(3);
+  });
+
+  it('a device the scope names but the home lacks is 404 device_not_found, whatever the action', async () => {
+    await lampAndLock(relay());
+    const { guest } = await ownerAndGuest(relay(), { ...lightOnly(soon()), scope: { devices: ['ghost', 'hall-light'], actions: 'read' } });
+    const res = await command(relay(), guest.token, 'ghost', { action: 'turn_on' });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('device_not_found');
+    expect((await command(relay(), guest.token, 'hall-light', { action: 'turn_on' })).body.error.code).toBe('insufficient_scope');
+  });
+
   it('a guest cannot list or revoke grants, invite, approve a QR login or read the audit log', async () => {
     const { guest, owner } = await ownerAndGuest(relay(), { ...lightOnly(soon()), scope: { devices: '*', actions: { '*': '*' } } });
     const auth = { authorization: `Bearer ${guest.token}` };
