@@ -176,9 +176,13 @@ describe.each(['sqlite', 'memory'])('on the %s store', (kind) => {
       // Locks and the unlock are in the home's audit log.
       const { audit } = relay.server.services;
       await audit.settled();
-      const events = (await audit.list('home-1', 0, 100)).entries.map((e) => e.event);
+      const entries = (await audit.list('home-1', 0, 100)).entries;
+      const events = entries.map((e) => e.event);
       expect(events.filter((e) => e === 'pairing.locked')).toHaveLength(3);
       expect(events.filter((e) => e === 'pairing.unlocked')).toHaveLength(1);
+      // The kiosk lifted it, the relay locked it.
+      expect(entries.find((e) => e.event === 'pairing.unlocked')).toMatchObject({ actor: { kind: 'kiosk' }, channel: 'kiosk' });
+      expect(entries.find((e) => e.event === 'pairing.locked')).toMatchObject({ actor: { kind: 'system' } });
     });
 
     it('starts a removed and re-added home unlocked, with no misses remembered', async () => {

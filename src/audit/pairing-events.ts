@@ -1,12 +1,15 @@
 import type { HomeEvents } from '../ports.ts';
 import type { AuditService } from './service.ts';
-import { systemOrigin } from './types.ts';
+import { type AuditOrigin, kioskOrigin, systemOrigin } from './types.ts';
 
-/** Kiosk notices of the pairing service that are also audit entries, by the entry's event name. */
-const audited: Record<string, string> = {
-  'pairing:burned': 'pairing.burned',
-  'pairing:locked': 'pairing.locked',
-  'pairing:unlocked': 'pairing.unlocked',
+/**
+ * Kiosk notices of the pairing service that are also audit entries: the entry's event name and who
+ * acted. Burns and locks are the relay's own doing; only a kiosk's `pairing:unlock` lifts a lock.
+ */
+const audited: Record<string, { event: string; origin: AuditOrigin }> = {
+  'pairing:burned': { event: 'pairing.burned', origin: systemOrigin },
+  'pairing:locked': { event: 'pairing.locked', origin: systemOrigin },
+  'pairing:unlocked': { event: 'pairing.unlocked', origin: kioskOrigin },
 };
 
 /**
@@ -21,8 +24,8 @@ export function auditPairingNotices(events: HomeEvents, audit: AuditService): Ho
     endGrantSessions: (grantId) => events.endGrantSessions(grantId),
     toKiosks(serial, event, payload) {
       events.toKiosks(serial, event, payload);
-      const name = audited[event];
-      if (name) audit.record(serial, { ...systemOrigin, event: name, outcome: 'ok' });
+      const entry = audited[event];
+      if (entry) audit.record(serial, { ...entry.origin, event: entry.event, outcome: 'ok' });
     },
   };
 }
