@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isUnreadable } from './stored-entry.ts';
 import type { AuditDraft, AuditEntry, ChainBuilder, ChainHead } from './types.ts';
 
 /** The prevHash of a home's first entry. */
@@ -88,6 +89,7 @@ export function verifyChain(entries: Iterable<AuditEntry>, anchor: ChainHead | n
   let checked = 0;
   let from: number | null = null;
   for (const entry of entries) {
+    if (isUnreadable(entry)) return { ok: false, checked, brokenSeq: entry.seq, reason: 'the stored entry is not valid JSON (edited)' };
     if (entry.seq !== previous.seq + 1) {
       return { ok: false, checked, brokenSeq: entry.seq, reason: `expected seq ${previous.seq + 1} (an entry is missing)` };
     }

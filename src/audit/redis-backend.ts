@@ -1,6 +1,7 @@
 import { isCluster, type RedisClient } from '../store/redis-connection.ts';
 import { runScript, type Script, script } from '../store/redis-scripts.ts';
 import { emptyHead, GENESIS } from './chain.ts';
+import { readStoredEntry } from './stored-entry.ts';
 import type { AuditBackend, AuditEntry, ChainBuilder, ChainHead } from './types.ts';
 
 /**
@@ -69,12 +70,12 @@ export class RedisAuditBackend implements AuditBackend {
 
   async list(serial: string, after: number, limit: number): Promise<AuditEntry[]> {
     const messages = await this.client.xRange(this.homeKey('audit', serial), `${after + 1}-0`, '+', { COUNT: limit });
-    return (messages ?? []).map((m) => JSON.parse(String(m.message.e)) as AuditEntry);
+    return (messages ?? []).map(readMessage);
   }
 
   async latest(serial: string, count: number): Promise<AuditEntry[]> {
     const messages = await this.client.xRevRange(this.homeKey('audit', serial), '+', '-', { COUNT: count });
-    return (messages ?? []).map((m) => JSON.parse(String(m.message.e)) as AuditEntry).reverse();
+    return (messages ?? []).map(readMessage).reverse();
   }
 
   async anchor(serial: string): Promise<ChainHead | null> {
@@ -108,3 +109,6 @@ export class RedisAuditBackend implements AuditBackend {
     return this.client.sMembers(this.key('audit-homes'));
   }
 }
+
+/** A stream entry's id is `<seq>-0`: the seq survives an edited payload. */
+const readMessage = (m: { id: string; message: Record<string, unknown> }): AuditEntry => readStoredEntry(String(m.message.e), Number.parseInt(m.id, 10));

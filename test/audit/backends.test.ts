@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { canonicalEntry, canonicalJson, seal, sealAll, verifyChain } from '../../src/audit/chain.ts';
 import { MemoryAuditBackend } from '../../src/audit/memory-backend.ts';
@@ -94,6 +95,33 @@ contract('memory', async () => ({ backend: new MemoryAuditBackend(), close: asyn
 contract('sqlite', async () => {
   const store = new SqliteStore(join(tempDir(), 'relay.sqlite'), new FakeClock());
   return { backend: store.audit, close: () => store.close() };
+});
+
+it('reads a row edited into invalid JSON as a placeholder at its seq, and verification names it (no 500, no crash)', async () => {
+  const file = join(tempDir(), 'relay.sqlite');
+  const first = new SqliteStore(file, new FakeClock());
+  await appendDays(first.audit, 'home-1', [1, 2, 3, 4, 5]);
+  await first.close();
+  const raw = new Database(file);
+  raw.prepare("UPDATE audit_log SET entry = '{bad' WHERE serial = 'home-1' AND seq = 3").run();
+  raw.close();
+  const store = new SqliteStore(file, new FakeClock());
+  try {
+    const entries = await all(store.audit, 'home-1');
+    expect(entries.map((e) => [e.seq, e.event])).toEqual([
+      [1, 'device.command'],
+      [2, 'device.command'],
+      [3, 'audit.unreadable'],
+      [4, 'device.command'],
+      [5, 'device.command'],
+    ]);
+    expect(verifyChain(entries, null)).toMatchObject({ ok: false, brokenSeq: 3, reason: expect.stringMatching(/not valid JSON/) });
+    expect((await store.audit.latest('home-1', 3)).map((e) => e.seq)).toEqual([3, 4, 5]);
+    // The log goes on after the edited row.
+    expect((await appendDays(store.audit, 'home-1', [6])).map((e) => e.seq)).toEqual([6]);
+  } finally {
+    await store.close();
+  }
 });
 
 describeWith('audit backend on redis', redisServerBinary(), 'redis-server', (binary) => {
