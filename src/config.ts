@@ -95,7 +95,21 @@ const schema = z
     DEVICE_COMMAND_TIMEOUT: duration('5s', 's'),
     QR_SESSION_TTL: duration('185', 's'),
     QR_PING_INTERVAL: duration('10', 's'),
-    CORS_ORIGINS: z.string().default(''),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((raw, ctx) => {
+        const origins: string[] = [];
+        for (const entry of splitList(raw)) {
+          const origin = originOf(entry);
+          if (origin === null) {
+            ctx.addIssue({ code: 'custom', message: `expected comma-separated origins such as https://app.example.com (scheme, host, optional port; no "*", no path), got "${entry}"` });
+            return z.NEVER;
+          }
+          origins.push(origin);
+        }
+        return origins;
+      }),
     TRUST_PROXY: z
       .string()
       .default('false')
@@ -319,7 +333,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     deviceCommandTimeoutMs: e.DEVICE_COMMAND_TIMEOUT,
     qrSessionTtlMs: e.QR_SESSION_TTL,
     qrPingIntervalMs: e.QR_PING_INTERVAL,
-    corsOrigins: Object.freeze(splitList(e.CORS_ORIGINS)),
+    corsOrigins: Object.freeze(e.CORS_ORIGINS),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     demoDevices: e.DEMO_DEVICES,
@@ -345,3 +359,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 }
 
 export { serialPattern };
+
+/** An http(s) origin as a browser sends it in `Origin` (a trailing "/" is dropped), or null for anything else. */
+function originOf(entry: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return null;
+  }
+  const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  return (url.protocol === 'https:' || url.protocol === 'http:') && bare && url.host !== '' ? url.origin : null;
+}

@@ -44,6 +44,14 @@ describe('configuration', () => {
     );
   });
 
+  it('reads CORS_ORIGINS as origins (a trailing "/" dropped) and stops on anything else, naming it', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://good.example/, http://127.0.0.1:8080' }).corsOrigins).toEqual(['https://good.example', 'http://127.0.0.1:8080']);
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    for (const bad of ['notaurl', '*', 'https://good.example/app', 'ftp://files.example', 'https://a.example,*']) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad }), bad).toThrow(/CORS_ORIGINS/);
+    }
+  });
+
   it('requires a JWT_SECRET of 32 bytes or more in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
