@@ -73,7 +73,8 @@ describe('access tokens, refresh tokens and grants', () => {
       const res = await fetch(`${relay.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status, name).toBe(401);
       expect((await res.json()).error.code, name).toBe('invalid_token');
-      expect(res.headers.get('www-authenticate'), name).toContain('error="invalid_token"');
+      // Exactly API.md's header value.
+      expect(res.headers.get('www-authenticate'), name).toBe('Bearer error="invalid_token"');
     }
     (relay.clock as FakeClock).advance(30 * 3600 * 1000 + 1000);
     const expired = await getJson(`${relay.url}/api/v1/me`, tokens.token);
@@ -92,6 +93,7 @@ describe('access tokens, refresh tokens and grants', () => {
     const replay = await postJson(`${relay.url}/api/v1/tokens/refresh`, { refreshToken: first.refreshToken });
     expect(replay.status).toBe(401);
     expect(replay.body.error.code).toBe('token_revoked');
+    expect(replay.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     for (const token of [first.token, second.body.token]) {
       const me = await getJson(`${relay.url}/api/v1/me`, token);
       expect(me.status).toBe(401);
@@ -105,6 +107,7 @@ describe('access tokens, refresh tokens and grants', () => {
     const unknown = await postJson(`${relay.url}/api/v1/tokens/refresh`, { refreshToken: 'x'.repeat(43) });
     expect(unknown.status).toBe(401);
     expect(unknown.body.error.code).toBe('invalid_token');
+    expect(unknown.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     const tokens = await pair(relay);
     (relay.clock as FakeClock).advance(31 * 24 * 3600 * 1000);
     const expired = await postJson(`${relay.url}/api/v1/tokens/refresh`, { refreshToken: tokens.refreshToken });
@@ -112,6 +115,7 @@ describe('access tokens, refresh tokens and grants', () => {
     expect(expired.body.error.code).toBe('invalid_token');
     const bad = await postJson(`${relay.url}/api/v1/tokens/refresh`, { refreshToken: 5 });
     expect(bad.status).toBe(400);
+    expect(bad.headers.get('www-authenticate')).toBeNull();
   });
 
   it('lists grants with the current one marked, and revokes within the home only', async () => {

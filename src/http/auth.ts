@@ -13,7 +13,16 @@ declare global {
 }
 
 const challenge = { 'WWW-Authenticate': 'Bearer realm="home-relay"' };
-const invalidChallenge = { 'WWW-Authenticate': 'Bearer realm="home-relay", error="invalid_token"' };
+// Exactly API.md's value: a client may compare the whole header.
+const invalidChallenge = { 'WWW-Authenticate': 'Bearer error="invalid_token"' };
+
+/** A token that was sent and refused (access or refresh) leaves with the contract's challenge header. */
+export function withTokenChallenge(err: unknown): unknown {
+  if (err instanceof AppError && (err.code === 'invalid_token' || err.code === 'token_revoked')) {
+    return new AppError(err.code, err.message, err.details, invalidChallenge);
+  }
+  return err;
+}
 
 /** "Bearer <token>" → token; anything else is a missing/malformed credential. */
 export function bearerToken(header: string | undefined): string | null {
@@ -33,10 +42,7 @@ export function requireAuth(grants: GrantService) {
     try {
       res.locals.principal = await grants.authenticate(token, req.ip);
     } catch (err) {
-      if (err instanceof AppError && (err.code === 'invalid_token' || err.code === 'token_revoked')) {
-        throw new AppError(err.code, err.message, undefined, invalidChallenge);
-      }
-      throw err;
+      throw withTokenChallenge(err);
     }
     next();
   };

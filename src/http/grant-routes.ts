@@ -6,7 +6,7 @@ import { assertFullGrant } from '../grants/full.ts';
 import { isoAt } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Services } from '../deps.ts';
-import { principalOf, requireAuth } from './auth.ts';
+import { principalOf, requireAuth, withTokenChallenge } from './auth.ts';
 import { limitPerIp } from './rate-limit.ts';
 import { parsePayload } from '../validation.ts';
 
@@ -23,7 +23,8 @@ export function grantRoutes(services: Services, config: Config, json: express.Re
     json,
     async (req, res) => {
       const { refreshToken } = parsePayload(refreshBody, req.body);
-      res.status(200).json(await grants.refresh(refreshToken));
+      // A refresh token was sent: its refusal carries the same challenge as an access token's.
+      res.status(200).json(await grants.refresh(refreshToken).catch((err: unknown) => Promise.reject(withTokenChallenge(err))));
     },
   );
 
