@@ -4,7 +4,7 @@ import { openApiPath } from '../src/http/openapi.ts';
 import { connectDevice } from './helpers/devices.ts';
 import { closeSockets, connectKiosk, connectSocket, nextEvent, startRelay, type TestRelay } from './helpers/relay.ts';
 
-type Method = 'get' | 'post' | 'delete';
+type Method = 'get' | 'head' | 'post' | 'delete';
 interface Documented {
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>>;
 }
@@ -143,6 +143,8 @@ describe('real responses match the documented schemas', () => {
     await call('get', '/api/v1/qr/sessions/:id', { params: { id: session.scanId }, token: rotated.token });
     await call('post', '/api/v1/qr/sessions/:id/approve', { params: { id: session.scanId }, body: {}, token: rotated.token });
     await call('post', '/api/v1/qr/sessions/:id/approve', { params: { id: session.scanId }, body: {}, token: rotated.token });
+    await call('head', '/api/v1/qr/sessions/:id/events', { params: { id: session.sessionId } });
+    await call('head', '/api/v1/qr/sessions/:id/events', { params: { id: session.scanId } });
     const other = (await call('post', '/api/v1/qr/sessions', { body: { clientName: 'laptop' } })).body;
     await call('post', '/api/v1/qr/sessions/:id/deny', { params: { id: other.scanId }, body: {}, token: rotated.token });
     await call('get', '/api/v1/qr/sessions/:id', { params: { id: 'unknown-session-id-0123456789' }, token: rotated.token });

@@ -17,7 +17,7 @@ export interface ApiResponse {
 
 /** One REST operation as the OpenAPI document shows it; paths are written as Express routes (`:id`). */
 export interface ApiOperation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'head' | 'post' | 'delete';
   path: string;
   summary: string;
   tag: 'operations' | 'pairing' | 'grants' | 'devices' | 'guests' | 'audit' | 'qr' | 'pages';
@@ -41,6 +41,10 @@ function errors(...codes: ErrorCode[]): Record<number, ApiResponse> {
   }
   return Object.fromEntries(Object.entries(byStatus).map(([status, list]) => [status, json(list.map((c) => `\`${c}\``).join(', '), body.errorBody)]));
 }
+
+/** The same statuses for a HEAD: the codes stay in the description, the body is never sent. */
+const bodiless = (responses: Record<number, ApiResponse>): Record<number, ApiResponse> =>
+  Object.fromEntries(Object.entries(responses).map(([status, r]) => [status, { description: `${r.description} (no body)` }]));
 
 const authErrors: ErrorCode[] = ['unauthorized', 'invalid_token', 'token_revoked'];
 const header = (name: string, description: string, schema: z.ZodType) => ({ name, description, schema });
@@ -232,6 +236,17 @@ export const apiOperations: ApiOperation[] = [
       200: { description: 'the event stream', mediaType: 'text/event-stream' },
       204: { description: 'the outcome was already delivered on this stream' },
       ...errors('session_not_found', 'session_completed', 'rate_limited'),
+    },
+  },
+  {
+    method: 'head',
+    path: '/api/v1/qr/sessions/:id/events',
+    tag: 'qr',
+    summary: 'What opening the stream would answer, without opening it: takes no stream slot, delivers nothing',
+    responses: {
+      200: { description: 'a GET would get the event stream (`Content-Type: text/event-stream`); no body' },
+      204: { description: 'a GET would get 204: the outcome was already delivered on this stream' },
+      ...bodiless(errors('session_not_found', 'session_completed', 'rate_limited')),
     },
   },
   {

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { GrantService } from '../grants/service.ts';
 import type { QrService } from '../qr/service.ts';
-import { leaseTtlOf, type QrStreams } from '../qr/stream.ts';
+import { leaseTtlOf, type QrStreams, type StartOutcome } from '../qr/stream.ts';
 import { qrSvg } from '../qr/svg.ts';
 import { level, sessionIdPattern } from '../qr/rules.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
@@ -12,7 +12,7 @@ import { principalOf, requireAuth } from './auth.ts';
 import { originOf } from './origin.ts';
 import { publicBaseUrl } from './public-url.ts';
 import { limitPerIp } from './rate-limit.ts';
-import { lastEventIdOf, openEventStream } from './sse.ts';
+import { lastEventIdOf, openEventStream, sseHeaders } from './sse.ts';
 import { clientNameSchema, parsePayload } from '../validation.ts';
 
 export interface QrRouteDeps {
@@ -69,15 +69,28 @@ export function qrRoutes(deps: QrRouteDeps, json: express.RequestHandler): Route
     res.set('Cache-Control', 'no-store').status(201).json(created);
   });
 
-  router.get('/api/v1/qr/sessions/:id/events', async (req, res) => {
-    const id = idOf(req);
-    const lastSeen = lastSeenSchema.parse(lastEventIdOf(req));
-    const stream = streams.create(id, lastSeen);
-    res.on('close', () => stream.close());
-    const outcome = await stream.start(() => openEventStream(req, res, { retryMs: RETRY_MS }));
+  /** The refusals a stream start can meet, as the errors both GET and HEAD answer with. */
+  const refuse = (outcome: StartOutcome): void => {
     if (outcome === 'not_found') throw new AppError('session_not_found');
     if (outcome === 'completed') throw new AppError('session_completed', 'The result of this QR session was already delivered.');
     if (outcome === 'busy') throw streamsFull();
+  };
+  const lastSeenOf = (req: Request) => lastSeenSchema.parse(lastEventIdOf(req));
+
+  // Registered before the GET: Express would otherwise run the GET for a HEAD, which opens a stream
+  // and, after an approval, mints the tokens into a response without a body (the login is lost).
+  router.head('/api/v1/qr/sessions/:id/events', async (req, res) => {
+    const outcome = await streams.probe(idOf(req), lastSeenOf(req));
+    refuse(outcome);
+    if (outcome === 'delivered') res.status(204).end();
+    else res.status(200).set(sseHeaders).end();
+  });
+
+  router.get('/api/v1/qr/sessions/:id/events', async (req, res) => {
+    const stream = streams.create(idOf(req), lastSeenOf(req));
+    res.on('close', () => stream.close());
+    const outcome = await stream.start(() => openEventStream(req, res, { retryMs: RETRY_MS }));
+    refuse(outcome);
     // 204 is how a server tells EventSource to stop reconnecting: the client already has the outcome.
     if (outcome === 'delivered') res.status(204).end();
   });

@@ -159,6 +159,19 @@ export function nextStep(
   return { events, afterwards: session.status === 'approved' ? 'deliver' : 'wait' };
 }
 
+/**
+ * Why a stream must not open for this state of the session, or undefined when it may: one rule
+ * for the GET that opens it and the HEAD that only asks. `delivered`: the client's Last-Event-ID
+ * shows it has the outcome already.
+ */
+export function streamRefusal(session: QrSession | null, seen: number): 'not_found' | 'completed' | 'delivered' | undefined {
+  if (!session) return 'not_found';
+  // Whatever Last-Event-ID says: the result went out once and is not to be had again.
+  if (session.status === 'completed') return 'completed';
+  if (seen >= level.final) return 'delivered';
+  return undefined;
+}
+
 // --- stream leases: at most a few open streams per session, counted across instances ----------
 
 /** Open streams of one session: lease id → lease expiry (epoch ms), renewed while the stream lives. */
@@ -185,6 +198,9 @@ export function holdLease(
   if (!(leaseId in leases) && Object.keys(leases).length >= max) return { result: false };
   return { next: { leases: { ...leases, [leaseId]: until } }, expiresAt: keepUntil, result: true };
 }
+
+/** How many open streams hold a live lease: read without taking one. */
+export const leaseCount = (current: StreamLeases | null, now: number): number => Object.keys(liveLeases(current, now)).length;
 
 export function releaseLease(current: StreamLeases | null, leaseId: string, now: number): UpdateOutcome<StreamLeases, void> {
   if (!current || !(leaseId in current.leases)) return { result: undefined };

@@ -18,6 +18,7 @@ import {
   decide,
   type DecideOutcome,
   holdLease,
+  leaseCount,
   markScanned,
   type QrSession,
   type QrStatus,
@@ -240,6 +241,11 @@ export class QrService {
     return this.kv.update<StreamLeases, boolean>(streamsKeyOf(id), (current) =>
       holdLease(current, leaseId, until, max, this.deps.clock.now(), until),
     );
+  }
+
+  /** Open streams of the session across instances, counted without taking a slot (a HEAD asks this). */
+  async openStreams(id: string): Promise<number> {
+    return leaseCount(await this.kv.get<StreamLeases>(streamsKeyOf(id)), this.deps.clock.now());
   }
 
   releaseStream(id: string, leaseId: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { Clock, Timer } from '../clock.ts';
 import { randomId } from '../crypto.ts';
 import type { Logger } from '../logger.ts';
 import type { PubSub, Unsubscribe } from '../store/types.ts';
-import { level, nextStep, type QrSession } from './rules.ts';
+import { level, nextStep, type QrSession, streamRefusal } from './rules.ts';
 import { channelOf, linksOf, type QrService, sessionRef } from './service.ts';
 
 /** Where a stream writes; the transport (SSE today) implements it. */
@@ -87,10 +87,9 @@ export class QrStream {
       this.unsubscribe = unsubscribe;
       const session = await this.deps.qr.read(this.id);
       if (this.closed) return 'closed';
-      if (!session) return this.stop('not_found');
-      // Whatever Last-Event-ID says: the result went out once and is not to be had again.
-      if (session.status === 'completed') return this.stop('completed');
-      if (this.seen >= level.final) return this.stop('delivered');
+      const refusal = streamRefusal(session, this.seen);
+      // `!session` is always refused already; checking it again only tells the compiler.
+      if (refusal || !session) return this.stop(refusal ?? 'not_found');
       this.leased = await this.hold();
       if (this.closed) return 'closed';
       if (!this.leased) return this.stop('busy');
@@ -243,6 +242,16 @@ export class QrStreams {
     const stream = new QrStream(id, lastSeen, this.deps, (s) => this.live.delete(s));
     this.live.add(stream);
     return stream;
+  }
+
+  /**
+   * What opening a stream would come to, without opening one: no lease, no subscription, no
+   * delivery. A HEAD must never take a slot or collect the result meant for the browser's GET.
+   */
+  async probe(id: string, lastSeen: number): Promise<Exclude<StartOutcome, 'closed'>> {
+    const refusal = streamRefusal(await this.deps.qr.read(id), lastSeen);
+    if (refusal) return refusal;
+    return (await this.deps.qr.openStreams(id)) >= MAX_STREAMS_PER_SESSION ? 'busy' : 'open';
   }
 
   counts(): LiveCounts {
