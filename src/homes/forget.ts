@@ -6,6 +6,7 @@ import { homeDeviceKeys } from '../devices/registry.ts';
 import { budgetKeyOf, CODE_REQUESTS_BUCKET } from '../pairing/budget.ts';
 import { rateLimitPrefix } from '../rate-limiter.ts';
 import { qrSessionPrefix } from '../qr/service.ts';
+import { keys } from '../store/keys.ts';
 import type { KeyValueStore, Store } from '../store/types.ts';
 
 export interface Forgotten {
@@ -73,6 +74,8 @@ async function forgetQrSessions(store: Store, serial: string): Promise<number> {
 /** A new home under the old serial starts unlocked, with a clean failure record and request count. */
 async function forgetPairingBudget(store: Store, serial: string): Promise<number> {
   const n = (await store.del(budgetKeyOf(serial))) ? 1 : 0;
+  // Which HUB_KEY was applied belongs to the home too: a serial added again starts without it.
+  await store.del(keys.hubKeyFromEnv(serial));
   const space = store.ephemeral as KeyValueStore & Partial<Pick<Store, 'keysWithPrefix'>>;
   if (space.keysWithPrefix) for (const key of await space.keysWithPrefix(rateLimitPrefix(CODE_REQUESTS_BUCKET, serial))) await space.del(key);
   return n;
