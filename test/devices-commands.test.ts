@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../src/clock.ts';
-import { command, connectDevice, eventually, sleep } from './helpers/devices.ts';
+import { command, connectDevice, eventually, type FakeDevice, sleep } from './helpers/devices.ts';
 import { closeSockets, connectDashboard, connectKiosk, emitAck, getJson, nextEvent, pair, startRelay, type TestRelay } from './helpers/relay.ts';
 
 let relay: TestRelay;
@@ -128,6 +128,38 @@ describe('Idempotency-Key', () => {
     const retried = await command(relay, token, 'lock-1', { action: 'lock' }, { 'idempotency-key': 'later' });
     expect(retried.status).toBe(200);
     expect(back.commands).toHaveLength(1);
+  });
+
+  // The header tells a client it is looking at the first attempt's result: as true of a kept failure as of a success.
+  it.each([
+    { code: 'command_rejected', status: 422, onCommand: () => ({ ok: false as const, error: { code: 'jammed', message: 'The bolt is jammed.' } }) },
+    // Never answers: the first attempt ends when the fake clock reaches DEVICE_COMMAND_TIMEOUT.
+    { code: 'device_timeout', status: 504, onCommand: () => null, timesOut: true },
+    // Vanishes mid-command: the command reached it, so the 409 is kept.
+    {
+      code: 'device_offline',
+      status: 409,
+      onCommand: (lamp: () => FakeDevice) => {
+        setTimeout(() => lamp().socket.close(), 50);
+        return null;
+      },
+    },
+  ])('marks a replayed $code as replayed, with the first status and body', async ({ code, status, onCommand, timesOut }) => {
+    relay = await startRelay({ env: { DEVICE_COMMAND_TIMEOUT: '20' } });
+    const { token } = await pair(relay);
+    const lamp: FakeDevice = await connectDevice(relay, { onCommand: () => onCommand(() => lamp) });
+    const key = { 'idempotency-key': `kept-${code}` };
+    const pending = command(relay, token, 'lamp-1', { action: 'turn_on' }, key);
+    await eventually(() => lamp.commands.length === 1);
+    if (timesOut) (relay.clock as FakeClock).advance(20_000);
+    const first = await pending;
+    const again = await command(relay, token, 'lamp-1', { action: 'turn_on' }, key);
+    expect([first.status, again.status]).toEqual([status, status]);
+    expect(first.body.error.code).toBe(code);
+    expect(again.body).toEqual(first.body);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(lamp.commands).toHaveLength(1);
   });
 
   it('rejects a malformed key', async () => {

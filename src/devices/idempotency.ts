@@ -56,7 +56,7 @@ export class Idempotency {
       if (seen.fingerprint !== fingerprint) {
         throw new AppError('invalid_request', 'This Idempotency-Key was already used for a different command.');
       }
-      if (seen.status === 'done') return { value: replay(seen.outcome), replayed: true };
+      if (seen.status === 'done') return { value: replay(seen.outcome, ReplayedError), replayed: true };
       // Another request with this key is in flight (here or on another instance): wait for its answer.
       if (polls >= maxPolls) throw new AppError('device_timeout', 'A request with this Idempotency-Key is still in progress.');
       await this.sleep(POLL_MS);
@@ -78,17 +78,23 @@ export class Idempotency {
       outcome = { ok: false, error: err.toJSON() };
     }
     await store.set<Entry<T>>(storeKey, { status: 'done', fingerprint, outcome }, clock.now() + KEEP_MS);
-    return replay(outcome);
+    return replay(outcome, AppError);
   }
 }
 
 /** Every record of one scope (a grant, a kiosk's home) starts with this: a removed home's are forgotten. */
 export const idempotencyPrefix = keys.idempotencyPrefix;
 
-function replay<T>(outcome: Outcome<T>): T {
+/**
+ * A kept failure handed out again (same code, message and details as the first time). A replayed
+ * success says so in `run`'s result; a failure is thrown, so its class is how a transport tells.
+ */
+export class ReplayedError extends AppError {}
+
+function replay<T>(outcome: Outcome<T>, As: typeof AppError): T {
   if (outcome.ok) return outcome.value;
   const code = (outcome.error.code in errorCodes ? outcome.error.code : 'internal_error') as ErrorCode;
-  throw new AppError(code, outcome.error.message, outcome.error.details);
+  throw new As(code, outcome.error.message, outcome.error.details);
 }
 
 /** JSON with sorted keys, so `{a,b}` and `{b,a}` are the same request. */

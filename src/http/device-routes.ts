@@ -2,6 +2,7 @@ import type express from 'express';
 import { Router } from 'express';
 import { grantActor } from '../audit/types.ts';
 import { grantCommander } from '../devices/actor.ts';
+import { ReplayedError } from '../devices/idempotency.ts';
 import type { DeviceService } from '../devices/service.ts';
 import { commandBody, idempotencyKeySchema } from '../devices/schemas.ts';
 import { assertFullGrant } from '../grants/full.ts';
@@ -28,12 +29,15 @@ export function deviceRoutes(devices: DeviceService, grants: GrantService, json:
     const body = parsePayload(commandBody, req.body);
     const header = req.get('idempotency-key');
     const idempotencyKey = header === undefined ? undefined : parsePayload(idempotencyKeySchema, header);
-    const { result, replayed } = await devices.command(grantCommander(principalOf(res), 'rest'), {
-      deviceId: String(req.params.id),
-      ...body,
-      idempotencyKey,
-    });
-    if (replayed) res.set('Idempotent-Replayed', 'true');
+    const markReplayed = () => res.set('Idempotent-Replayed', 'true');
+    const { result, replayed } = await devices
+      .command(grantCommander(principalOf(res), 'rest'), { deviceId: String(req.params.id), ...body, idempotencyKey })
+      .catch((err: unknown) => {
+        // A kept 422/504/409 is as much the first attempt's result as a kept 200: the header says so for both.
+        if (err instanceof ReplayedError) markReplayed();
+        throw err;
+      });
+    if (replayed) markReplayed();
     res.status(200).json(result);
   });
 
