@@ -42,7 +42,7 @@ export async function ensureDefaultHome(config: Config, store: Store, clock: Clo
     return { serial, printableKey: kept, generated: true };
   }
   if (digestsEqual(home.hubKeyHash, sha256Hex(kept))) return { serial, printableKey: kept, generated: created };
-  return { serial, printableKey: undefined, generated: false, note: rotatedNote(serial) };
+  return { serial, printableKey: undefined, generated: false, note: `the hub key of "${serial}" was rotated; use the key "relay homes rotate-key" printed` };
 }
 
 async function applyEnvKey(homes: HomeService, store: Store, clock: Clock, serial: string, hubKey: string): Promise<DefaultHome> {
@@ -65,8 +65,6 @@ async function applyEnvKey(homes: HomeService, store: Store, clock: Clock, seria
   if (home) await store.announceHomeChange({ serial, kind: 'rotated' });
   return done;
 }
-
-const rotatedNote = (serial: string) => `the hub key of "${serial}" was rotated; use the key "relay homes rotate-key" printed`;
 
 /**
  * The banner's kiosk URL carries the hub key only when this start made it, or when stdout is a

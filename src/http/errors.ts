@@ -5,12 +5,15 @@ import { redactPath } from './observe.ts';
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new AppError('not_found'));
 
+const tooLarge = () => new AppError('payload_too_large', 'The request body is larger than 16 KiB.');
+const unreadableBody = () => new AppError('invalid_request', 'The request body could not be read.');
+
 /** body-parser's errors carry a `type`; map them onto the contract's codes. */
 function fromBodyParser(err: unknown): AppError | null {
   if (typeof err !== 'object' || err === null) return null;
   switch ((err as { type?: unknown }).type) {
     case 'entity.too.large':
-      return new AppError('payload_too_large', 'The request body is larger than 16 KiB.');
+      return tooLarge();
     case 'entity.parse.failed':
       return new AppError('invalid_request', 'The request body is not valid JSON.');
     case 'encoding.unsupported':
@@ -18,7 +21,7 @@ function fromBodyParser(err: unknown): AppError | null {
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return new AppError('invalid_request', 'The request body could not be read.');
+      return unreadableBody();
     default:
       return fromClientHttpError(err);
   }
@@ -32,8 +35,7 @@ function fromClientHttpError(err: object): AppError | null {
   const { expose, status, statusCode } = err as { expose?: unknown; status?: unknown; statusCode?: unknown };
   const code = typeof status === 'number' ? status : statusCode;
   if (expose !== true || typeof code !== 'number' || code < 400 || code > 499) return null;
-  if (code === 413) return new AppError('payload_too_large', 'The request body is larger than 16 KiB.');
-  return new AppError('invalid_request', 'The request body could not be read.');
+  return code === 413 ? tooLarge() : unreadableBody();
 }
 
 /** Every error leaves as contract JSON; unknown ones are logged and answered as a bare 500. */

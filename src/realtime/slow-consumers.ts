@@ -67,8 +67,8 @@ export function watchSlowConsumers(
     }
     over = nowOver;
   };
-  const cut = (socket: Socket | undefined, conn: EngineConnection, namespace: string, held: number) => {
-    deps.logger.warn({ namespace, socketId: socket?.id, heldBytes: held, limit: deps.maxBufferBytes }, 'slow consumer disconnected');
+  const cut = (socket: Socket, conn: EngineConnection, namespace: string, held: number) => {
+    deps.logger.warn({ namespace, socketId: socket.id, heldBytes: held, limit: deps.maxBufferBytes }, 'slow consumer disconnected');
     deps.onDisconnect(namespace);
     const ws = conn.transport?.name === 'websocket' ? conn.transport.socket : undefined;
     conn.close(true);
