@@ -33,7 +33,8 @@ describe('QR streams over time', () => {
     const head = await rawHead(sessionUrl(relay, session.sessionId, '/events'));
     expect(head.status).toBe(200);
     expect(head.headers['content-type']).toMatch(/^text\/event-stream/);
-    expect(head.headers['cache-control']).toBe('no-cache, no-transform');
+    // The stream delivers tokens: no cache may keep it; no-transform keeps proxies from buffering it.
+    expect(head.headers['cache-control']).toBe('no-store, no-transform');
     expect(head.headers.connection).toBe('keep-alive');
     expect(head.headers['x-accel-buffering']).toBe('no');
     expect(head.firstChunk).toMatch(/^retry: \d+\n\n/);
@@ -41,6 +42,16 @@ describe('QR streams over time', () => {
     await stream.next('CONNECT');
     expect(stream.retry).toBe(3000);
     stream.close();
+  });
+
+  it('answers the events route\'s refusals with Cache-Control: no-store too', async () => {
+    relay = await startRelay();
+    const unknown = sessionUrl(relay, 'q'.repeat(22), '/events');
+    for (const method of ['GET', 'HEAD']) {
+      const res = await fetch(unknown, { method });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
   });
 
   it('pings every QR_PING_INTERVAL without moving the event id', async () => {

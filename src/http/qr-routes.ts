@@ -79,14 +79,14 @@ export function qrRoutes(deps: QrRouteDeps, json: express.RequestHandler): Route
 
   // Registered before the GET: Express would otherwise run the GET for a HEAD, which opens a stream
   // and, after an approval, mints the tokens into a response without a body (the login is lost).
-  router.head('/api/v1/qr/sessions/:id/events', async (req, res) => {
+  router.head('/api/v1/qr/sessions/:id/events', noStore, async (req, res) => {
     const outcome = await streams.probe(idOf(req), lastSeenOf(req));
     refuse(outcome);
     if (outcome === 'delivered') res.status(204).end();
     else res.status(200).set(sseHeaders).end();
   });
 
-  router.get('/api/v1/qr/sessions/:id/events', async (req, res) => {
+  router.get('/api/v1/qr/sessions/:id/events', noStore, async (req, res) => {
     const stream = streams.create(idOf(req), lastSeenOf(req));
     res.on('close', () => stream.close());
     const outcome = await stream.start(() => openEventStream(req, res, { retryMs: RETRY_MS }));

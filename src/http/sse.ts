@@ -8,8 +8,8 @@ export interface EventStream {
 
 export const sseHeaders = {
   'Content-Type': 'text/event-stream; charset=utf-8',
-  // no-transform: proxies must not compress or buffer the stream into silence.
-  'Cache-Control': 'no-cache, no-transform',
+  // no-store: a stream may carry tokens; no-transform: proxies must not compress or buffer it into silence.
+  'Cache-Control': 'no-store, no-transform',
   Connection: 'keep-alive',
   // nginx buffers proxied responses unless told not to.
   'X-Accel-Buffering': 'no',
