@@ -4,7 +4,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import type { RedisAdapterHandle } from './realtime/redis-adapter.ts';
-import { createServer, type RelayServer } from './server.ts';
+import { type CloseOptions, createServer, type RelayServer } from './server.ts';
 import { startDemoDevices } from './simulator/demo.ts';
 import { openStore, type Store } from './store/index.ts';
 
@@ -15,7 +15,7 @@ export interface Relay {
   /** Listens, then connects the demo devices (DEMO_DEVICES) to the port it got; resolves with the port. */
   start(port: number, host?: string): Promise<number>;
   /** Demo devices, server (sockets, timers, features), Socket.IO adapter, store: in that order. */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -53,9 +53,9 @@ export async function composeRelay(config: Config, clock: Clock, logger: Logger)
       simulator = await startDemoDevices(config, bound, defaultHome.serial, (serial, deviceId) => server.services.deviceKeys.issue(serial, deviceId), logger);
       return bound;
     },
-    async close() {
+    async close(options) {
       simulator?.stop();
-      await server.close();
+      await server.close(options);
       await redisAdapter?.close();
       await store.close();
     },
