@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
-import type { Clock } from '../clock.ts';
 import { SqliteAuditBackend } from '../audit/sqlite-backend.ts';
-import type { GuestTerms } from '../guests/terms.ts';
 import type { AuditBackend } from '../audit/types.ts';
+import type { Clock } from '../clock.ts';
+import type { GuestTerms } from '../guests/terms.ts';
 import { incrementWith } from './increment.ts';
 import { LocalPubSub } from './local-pubsub.ts';
 import { MemoryStore, withHomeDefaults } from './memory.ts';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
+import { SqliteHomeCache } from './sqlite-home-cache.ts';
 import { SqliteLifecycle } from './sqlite-lifecycle.ts';
 import { migrateSqlite } from './sqlite-migrations.ts';
 import type {
@@ -15,10 +16,10 @@ import type {
   GrantRecord,
   HomeChange,
   HomeRecord,
+  KeyValueStore,
   NewHome,
   RefreshConsumeResult,
   RefreshTokenRecord,
-  KeyValueStore,
   Store,
   Unsubscribe,
   UpdateOutcome,
@@ -86,6 +87,7 @@ export class SqliteStore extends LocalPubSub implements Store {
   private readonly q;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly lifecycle: SqliteLifecycle;
+  private readonly homeCache: SqliteHomeCache;
   private readonly checkpointer: SqliteCheckpointer | undefined;
 
   constructor(
@@ -106,6 +108,7 @@ export class SqliteStore extends LocalPubSub implements Store {
       throw err;
     }
     this.lifecycle = new SqliteLifecycle(this.db);
+    this.homeCache = new SqliteHomeCache(this.db);
     this.audit = new SqliteAuditBackend(this.db);
     if (options.checkpointInWorker !== false) this.checkpointer = new SqliteCheckpointer(this.db, file, options.onProblem);
     const db = this.db;
@@ -146,20 +149,25 @@ export class SqliteStore extends LocalPubSub implements Store {
   }
 
   async getHome(serial: string) {
-    const row = this.q.getHome.get(serial) as HomeRow | undefined;
+    // Each caller gets its own record: the cached row is only ever read.
+    const row = this.homeCache.read(`serial\u0000${serial}`, () => this.q.getHome.get(serial) as HomeRow | undefined);
     return row ? toHome(row) : null;
   }
   async listHomes(limit?: number) {
-    const rows = limit === undefined ? this.q.listHomes.all() : this.q.someHomes.all(limit);
+    // Every home is not cached (it may be many); "is there exactly one?" (limit 2) is, per pairing.
+    const rows = limit === undefined ? this.q.listHomes.all() : this.homeCache.read(`some\u0000${limit}`, () => this.q.someHomes.all(limit));
     return (rows as HomeRow[]).map(toHome);
   }
   async upsertHome(home: NewHome) {
+    this.homeCache.invalidate();
     this.q.upsertHome.run(withHomeDefaults(home));
   }
   async removeHome(serial: string) {
+    this.homeCache.invalidate();
     return this.q.removeHome.run(serial).changes > 0;
   }
   async setHomeDeviceAuth(serial: string, mode: DeviceAuthMode) {
+    this.homeCache.invalidate();
     return this.q.setDeviceAuth.run(mode, serial).changes > 0;
   }
 

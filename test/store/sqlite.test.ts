@@ -36,6 +36,45 @@ describe('sqlite home changes across connections (another process, e.g. the CLI)
     await server.close();
   });
 
+  it('never answers a home read from before a change, made here or by another connection', async () => {
+    // The server caches home reads (every pairing and token check makes one); the CLI is another connection.
+    const path = join(tempDir('relay-sqlite-'), 'relay.sqlite');
+    const clock = new FakeClock(Date.now());
+    const server = new SqliteStore(path, clock);
+    const cli = new SqliteStore(path, clock);
+    const home = (serial: string, hubKeyHash: string) => ({ serial, hubKeyHash, createdAt: '2026-01-01T00:00:00.000Z' });
+    const serials = async () => (await server.listHomes(2)).map((h) => h.serial).sort();
+    await server.upsertHome(home('a', 'k1'));
+    expect(await serials()).toEqual(['a']);
+    expect((await server.getHome('a'))?.hubKeyHash).toBe('k1');
+    expect(await server.getHome('b')).toBeNull();
+
+    await cli.upsertHome(home('b', 'k2')); // `relay homes add`
+    expect(await serials()).toEqual(['a', 'b']);
+    expect((await server.getHome('b'))?.hubKeyHash).toBe('k2');
+    await cli.upsertHome(home('a', 'k3')); // `relay homes rotate-key`
+    expect((await server.getHome('a'))?.hubKeyHash).toBe('k3');
+    await cli.removeHome('b'); // `relay homes remove`
+    expect(await server.getHome('b')).toBeNull();
+    expect(await serials()).toEqual(['a']);
+
+    expect((await server.getHome('a'))?.deviceAuth).toBe('hub-key');
+    await server.setHomeDeviceAuth('a', 'keys');
+    expect((await server.getHome('a'))?.deviceAuth).toBe('keys');
+    await server.upsertHome(home('a', 'k4'));
+    expect((await server.getHome('a'))?.hubKeyHash).toBe('k4');
+    await server.removeHome('a');
+    expect(await server.getHome('a')).toBeNull();
+    expect(await serials()).toEqual([]);
+    // Each read is the caller's own record: changing one changes nothing cached.
+    await server.upsertHome(home('c', 'k5'));
+    const first = await server.getHome('c');
+    if (first) first.hubKeyHash = 'tampered';
+    expect((await server.getHome('c'))?.hubKeyHash).toBe('k5');
+    await cli.close();
+    await server.close();
+  });
+
   it('adds the generation and device-auth columns to a database made before them', async () => {
     const path = join(tempDir('relay-sqlite-'), 'relay.sqlite');
     const old = new Database(path);
