@@ -55,6 +55,24 @@ export interface ServerOptions {
 /** How long in-flight responses get to finish on close before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 1000;
 
+/** Resolves when every response has gone out (or closed), or after `graceMs`. */
+function answered(responses: Set<ServerResponse>, graceMs: number): Promise<void> {
+  if (responses.size === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, graceMs);
+    let open = responses.size;
+    for (const res of responses) {
+      res.once('close', () => {
+        if (--open === 0) done();
+      });
+    }
+  });
+}
+
 /** Every product feature, in the order their routes are mounted. */
 export const allFeatures: FeatureFactory[] = [devicesFeature, qrFeature, auditFeature, guestsFeature];
 
@@ -69,7 +87,13 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
     res.statusCode = 503;
     res.end();
   };
-  const httpServer = createHttpServer((req, res) => handleHttp(req, res));
+  // Responses still being worked on; a stopping process answers them before its store closes.
+  const inFlight = new Set<ServerResponse>();
+  const httpServer = createHttpServer((req, res) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    handleHttp(req, res);
+  });
   answerClientErrors(httpServer);
   const connections = new Set<Socket>();
   httpServer.on('connection', (connection: Socket) => {
@@ -148,6 +172,7 @@ export function createServer(deps: Deps, options: ServerOptions = {}): RelayServ
           adapter.sids.clear();
         }
         for (const feature of features) await feature.socketsClosed?.();
+        await answered(inFlight, SHUTDOWN_GRACE_MS);
         await events.settled();
         return;
       }
