@@ -1,5 +1,3 @@
-import type Database from 'better-sqlite3';
-
 /** Past this many cached reads (serials that were asked about) the cache starts over. */
 const MAX_ENTRIES = 1000;
 
@@ -15,17 +13,15 @@ const MAX_ENTRIES = 1000;
  * is a counter read, ~4× cheaper than the smallest SELECT in the same conditions.
  */
 export class SqliteHomeCache {
-  private readonly dataVersion: Database.Statement;
-  private version: unknown;
+  private version: number | undefined;
   private readonly entries = new Map<string, unknown>();
 
-  constructor(db: Database.Database) {
-    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
-  }
+  /** `dataVersion` reads SQLite's `data_version` on the connection whose reads are cached. */
+  constructor(private readonly dataVersion: () => number) {}
 
   /** The cached result for `key`, or `load()`'s, cached until a home may have changed. */
   read<T>(key: string, load: () => T): T {
-    const version = this.dataVersion.get();
+    const version = this.dataVersion();
     if (version !== this.version) {
       this.entries.clear();
       this.version = version;

@@ -101,7 +101,8 @@ export class SqliteLifecycle {
     }
   }
 
-  private readDataVersion(): number {
+  /** SQLite's `data_version`: it changes when another connection to the file commits. */
+  readDataVersion(): number {
     return Number(this.q.dataVersion.get());
   }
 

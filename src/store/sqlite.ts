@@ -108,7 +108,7 @@ export class SqliteStore extends LocalPubSub implements Store {
       throw err;
     }
     this.lifecycle = new SqliteLifecycle(this.db);
-    this.homeCache = new SqliteHomeCache(this.db);
+    this.homeCache = new SqliteHomeCache(() => this.lifecycle.readDataVersion());
     this.audit = new SqliteAuditBackend(this.db);
     if (options.checkpointInWorker !== false) this.checkpointer = new SqliteCheckpointer(this.db, file, options.onProblem);
     const db = this.db;
